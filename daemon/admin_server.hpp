@@ -1,0 +1,51 @@
+// shuntd's admin socket, served on the main lcore (never on a worker).
+// Protocol: the client sends one request line ("status", "stats", ...), the
+// daemon answers with one JSON document and a newline, then closes.
+// Access: the socket's owner/group/mode (config) and, per connection,
+// SO_PEERCRED: root, the daemon's user, the socket owner, or a member of the
+// socket group. Others get {"error":"permission denied"}.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "daemon/config.hpp"
+#include "daemon/unix_listener.hpp"
+
+namespace shunt::daemon {
+
+class admin_server {
+public:
+    using handler = std::function<std::string(const std::string& request)>;
+
+    [[nodiscard]] static result<std::unique_ptr<admin_server>> open(const daemon_config& cfg,
+                                                                    handler h);
+    ~admin_server();
+
+    // An epoll fd that becomes readable when service() has work.
+    int poll_fd() const { return epfd_; }
+    // Accepts, reads and answers without blocking.
+    void service();
+
+private:
+    struct client {
+        std::string in, out;
+        bool replied = false;
+    };
+    admin_server(unix_listener l, handler h, const daemon_config& cfg);
+    void accept_clients();
+    void on_client(int fd, unsigned events);
+    void drop(int fd);
+    bool allowed(int fd) const;
+
+    unix_listener listener_;
+    handler handler_;
+    std::optional<uid_t> owner_;
+    std::optional<gid_t> group_;
+    int epfd_ = -1;
+    std::map<int, client> clients_;
+};
+
+}  // namespace shunt::daemon

@@ -1,0 +1,212 @@
+// shuntd: the daemon. Start-up follows the seeds' DPDK rules:
+//   1. parse and validate the command line and config (exit 2 on error,
+//      before anything of DPDK runs);
+//   2. block signals (so no lcore ever runs a handler), open the log;
+//   3. EAL init; the main thread becomes the main lcore (control only);
+//   4. packet pool, ports, lwIP and its interfaces;
+//   5. launch the worker lcores; then open the admin socket, so that an
+//      answering daemon is a fully started one;
+//   6. main loop: signals, admin requests, link-state watch;
+//   7. on SIGTERM/SIGINT: stop workers (they reset connections), close the
+//      sockets and ports, clean up the EAL.
+#include <rte_eal.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_errno.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+#include "base/log.hpp"
+#include "daemon/admin_server.hpp"
+#include "daemon/config_parse.hpp"
+#include "daemon/eal.hpp"
+#include "daemon/signals.hpp"
+#include "daemon/status_report.hpp"
+#include "daemon/worker.hpp"
+#include "lwip/init.h"
+#include "stack/dpdk_heap.hpp"
+#include "stack/mbuf_pbuf.hpp"
+#include "stack/netif_driver.hpp"
+#include "stack/port.hpp"
+
+namespace shunt::daemon {
+namespace {
+
+constexpr int k_exit_usage = 2;
+
+void print_version() {
+    std::printf("shuntd %s\nlwIP %s (NO_SYS=%d, TCP_MSS=%d, TCP_WND=%d, TCP_SND_BUF=%d)\n",
+                PACKAGE_VERSION, LWIP_VERSION_STRING, NO_SYS, TCP_MSS, TCP_WND, TCP_SND_BUF);
+}
+
+struct mempool_deleter {
+    void operator()(rte_mempool* p) const { rte_mempool_free(p); }
+};
+
+bool hugepages_in_use(const daemon_config& cfg) {
+    auto args = eal_arguments(cfg);
+    if (!args) return false;
+    for (const auto& a : *args)
+        if (a == "--no-huge") return false;
+    return true;
+}
+
+// Everything from EAL init to EAL cleanup. Returns the process exit code.
+int run(const daemon_config& cfg, int sigfd) {
+    if (auto r = eal_start(cfg); !r) {
+        SHUNT_LOG_ERROR("%s", r.err().describe().c_str());
+        return 1;
+    }
+    int code = 0;
+    {
+        std::unique_ptr<rte_mempool, mempool_deleter> pool(rte_pktmbuf_pool_create(
+            "shunt_mbufs", cfg.mbufs, 256, stack::mbuf_private_size(), stack::mbuf_data_room(),
+            static_cast<int>(rte_socket_id())));
+        if (!pool) {
+            SHUNT_LOG_ERROR("cannot create a pool of %u mbufs: %s (raise --memory or reserve hugepages)",
+                            cfg.mbufs, rte_strerror(rte_errno));
+            eal_shutdown();
+            return 1;
+        }
+
+        // lwIP's memory comes from DPDK from here on.
+        stack::install_dpdk_heap();
+        lwip_init();
+
+        std::vector<std::unique_ptr<stack::dpdk_port>> ports;
+        std::vector<std::unique_ptr<stack::netif_driver>> netifs;
+        std::vector<std::unique_ptr<worker>> workers;
+        const auto started = std::chrono::steady_clock::now();
+        for (const auto& pc : cfg.ports) {
+            const std::string name = pc.devargs.substr(0, pc.devargs.find(','));
+            auto port = stack::dpdk_port::open(name, pool.get(), pc.mtu);
+            if (!port) {
+                SHUNT_LOG_ERROR("%s", port.err().describe().c_str());
+                code = 1;
+                break;
+            }
+            stack::netif_config nc{pc.address->addr, pc.address->len, pc.gateway.value_or(0),
+                                   pc.gateway.has_value() || netifs.empty()};
+            auto nd = stack::netif_driver::create(**port, pool.get(), nc);
+            if (!nd) {
+                SHUNT_LOG_ERROR("%s", nd.err().describe().c_str());
+                code = 1;
+                break;
+            }
+            SHUNT_LOG_INFO("port %s (%s) up as %s/%u, MTU %u", name.c_str(), (*port)->driver().c_str(),
+                           format_ipv4(pc.address->addr).c_str(), pc.address->len, (*port)->mtu());
+            ports.push_back(std::move(*port));
+            netifs.push_back(std::move(*nd));
+        }
+
+        if (code == 0) {
+            // One worker per lcore; this build serves every port from the first.
+            unsigned lcore = rte_get_next_lcore(-1, 1, 0);
+            workers.push_back(std::make_unique<worker>(lcore, *netifs[0], cfg.idle_sleep_us));
+            workers[0]->set_link(ports[0]->link().up);
+            if (int rc = rte_eal_remote_launch(&worker::lcore_main, workers[0].get(), lcore); rc != 0) {
+                SHUNT_LOG_ERROR("cannot launch worker on lcore %u: %s", lcore, rte_strerror(-rc));
+                workers.clear();
+                code = 1;
+            }
+        }
+
+        std::unique_ptr<admin_server> admin;
+        if (code == 0) {
+            daemon_view view{cfg, started, ports, netifs, workers, pool.get(), hugepages_in_use(cfg)};
+            auto a = admin_server::open(cfg, [view](const std::string& req) { return admin_reply(view, req); });
+            if (!a) {
+                SHUNT_LOG_ERROR("admin socket: %s", a.err().describe().c_str());
+                code = 1;
+            } else {
+                admin = std::move(*a);
+            }
+        }
+
+        if (code == 0) {
+            SHUNT_LOG_INFO("shuntd %s ready (admin %s)", PACKAGE_VERSION, cfg.admin_path.c_str());
+            int ep = epoll_create1(EPOLL_CLOEXEC);
+            epoll_event ev{};
+            ev.events = EPOLLIN;
+            ev.data.fd = sigfd;
+            epoll_ctl(ep, EPOLL_CTL_ADD, sigfd, &ev);
+            ev.data.fd = admin->poll_fd();
+            epoll_ctl(ep, EPOLL_CTL_ADD, admin->poll_fd(), &ev);
+            bool link = ports[0]->link().up;
+            for (bool running = true; running;) {
+                epoll_event evs[4];
+                const int n = epoll_wait(ep, evs, 4, 100);  // 100 ms: link-state watch period
+                for (int i = 0; i < n; ++i) {
+                    if (evs[i].data.fd == sigfd) {
+                        if (int s = read_signal(sigfd); s == SIGTERM || s == SIGINT || s == SIGQUIT) {
+                            SHUNT_LOG_INFO("signal %d: shutting down", s);
+                            running = false;
+                        } else if (s == SIGHUP) {
+                            SHUNT_LOG_INFO("SIGHUP ignored (configuration is read at start-up)");
+                        }
+                    } else {
+                        admin->service();
+                    }
+                }
+                const bool now_up = ports[0]->link().up;
+                if (now_up != link) {
+                    SHUNT_LOG_INFO("port %s link %s", ports[0]->name().c_str(), now_up ? "up" : "down");
+                    link = now_up;
+                }
+                workers[0]->set_link(now_up);
+            }
+            close(ep);
+        }
+
+        // Shutdown: stop the workers first (they reset their connections),
+        // then the admin socket, interfaces, ports and the pool.
+        for (auto& w : workers) w->stop();
+        rte_eal_mp_wait_lcore();
+        admin.reset();
+        netifs.clear();
+        ports.clear();
+    }
+    eal_shutdown();
+    return code;
+}
+
+}  // namespace
+}  // namespace shunt::daemon
+
+int main(int argc, char** argv) {
+    using namespace shunt::daemon;
+    std::vector<std::string> args(argv, argv + argc);
+    auto cli = parse_command_line(args);
+    if (!cli) {
+        std::fprintf(stderr, "shuntd: %s\nTry 'shuntd --help'.\n", cli.err().describe().c_str());
+        return k_exit_usage;
+    }
+    switch (cli->action) {
+        case cli_action::help: std::fputs(usage_text(), stdout); return 0;
+        case cli_action::version: print_version(); return 0;
+        case cli_action::check: std::puts("shuntd: configuration is valid"); return 0;
+        case cli_action::run: break;
+    }
+    const daemon_config& cfg = cli->config;
+    if (auto r = shunt::log::open_sink(cfg.log_destination, "shuntd"); !r) {
+        std::fprintf(stderr, "shuntd: %s\n", r.err().describe().c_str());
+        return k_exit_usage;
+    }
+    shunt::log::set_level(cfg.log_level);
+    auto sigfd = block_signals_to_fd();
+    if (!sigfd) {
+        SHUNT_LOG_ERROR("%s", sigfd.err().describe().c_str());
+        return 1;
+    }
+    const int code = run(cfg, *sigfd);
+    close(*sigfd);
+    SHUNT_LOG_INFO("shuntd exited (%d)", code);
+    return code;
+}

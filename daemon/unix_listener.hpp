@@ -1,0 +1,45 @@
+// A listening AF_UNIX stream socket at a path, with the owner, group and mode
+// the configuration asks for. Refuses to replace a socket a live process is
+// still serving; removes a stale one. The destructor closes and unlinks.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+
+#include "base/result.hpp"
+
+namespace shunt::daemon {
+
+class unix_listener {
+public:
+    [[nodiscard]] static result<unix_listener> open(const std::string& path, mode_t mode,
+                                                    std::optional<uid_t> owner,
+                                                    std::optional<gid_t> group);
+    unix_listener(unix_listener&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) { o.fd_ = -1; }
+    unix_listener& operator=(unix_listener&&) = delete;
+    unix_listener(const unix_listener&) = delete;
+    ~unix_listener();
+
+    int fd() const { return fd_; }
+    const std::string& path() const { return path_; }
+
+private:
+    unix_listener(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+    int fd_ = -1;
+    std::string path_;
+};
+
+struct peer_credentials {
+    pid_t pid = 0;
+    uid_t uid = 0;
+    gid_t gid = 0;
+};
+
+[[nodiscard]] result<peer_credentials> credentials_of(int fd);
+
+// Is gid among the primary or supplementary groups of process pid?
+[[nodiscard]] bool process_in_group(pid_t pid, gid_t primary, gid_t gid);
+
+}  // namespace shunt::daemon

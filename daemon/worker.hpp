@@ -1,0 +1,66 @@
+// A worker lcore: polls its port's RX queue, runs the lwIP instance it owns
+// (input, timers, output) and, later, the app channels assigned to it.
+//
+//   main lcore                         worker lcore
+//   ----------                         ------------
+//   link watch --link_up (relaxed)-->  read once per batch -> netif link
+//   stop() ------stop_ (release)---->  acquire: leave loop, reset TCP, flush
+//   report() <--mutex, try_lock------  publish() every 100 ms (never blocks)
+//
+// Rules (seed: DPDK lcore rules): no blocking calls and no lock held across
+// ring operations on the worker; the publish lock is only ever try_locked
+// there. When idle it naps `idle_sleep_us` (0: pure polling).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+
+#include "stack/lwip_stats.hpp"
+#include "stack/netif_driver.hpp"
+
+namespace shunt::daemon {
+
+struct worker_report {
+    unsigned lcore = 0;
+    std::uint64_t loops = 0;       // iterations of the poll loop
+    std::uint64_t busy_loops = 0;  // iterations that received at least one frame
+    std::uint64_t rx_frames = 0;
+    std::uint64_t naps = 0;
+    std::uint64_t batch_hist[5] = {};  // RX bursts of 1, 2-4, 5-8, 9-16, 17-32 frames
+    stack::lwip_stats_snapshot lwip;
+};
+
+class worker {
+public:
+    worker(unsigned lcore, stack::netif_driver& netif, unsigned idle_sleep_us)
+        : lcore_(lcore), netif_(netif), idle_sleep_us_(idle_sleep_us) {}
+
+    // Entry point for rte_eal_remote_launch; `arg` is the worker.
+    static int lcore_main(void* arg);
+
+    void stop() { stop_.store(true, std::memory_order_release); }
+    // Main lcore: the port's link state, read by the worker once per batch.
+    void set_link(bool up) { link_up_.store(up, std::memory_order_relaxed); }
+
+    // Main lcore: the last published report (at most ~100 ms old).
+    worker_report report();
+
+private:
+    void run();
+    void publish();
+    void shut_connections();
+
+    unsigned lcore_;
+    stack::netif_driver& netif_;
+    unsigned idle_sleep_us_;
+    std::atomic<bool> stop_{false};
+    std::atomic<bool> link_up_{false};
+
+    // Worker-private counters, copied into report_ by publish().
+    worker_report live_;
+    std::mutex report_mu_;
+    worker_report report_;
+};
+
+}  // namespace shunt::daemon

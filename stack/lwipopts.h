@@ -1,0 +1,137 @@
+/*
+ * shunt's lwIP configuration. lwIP 2.1.3 is compiled from Debian's `lwip`
+ * source package with this file and stack/arch/cc.h; nothing of Debian's own
+ * (Hurd) port or options is used.
+ *
+ * Contract: one lwIP instance runs on exactly one worker lcore (NO_SYS=1, raw
+ * API only, no threads, no locks: SYS_LIGHTWEIGHT_PROT=0). Every allocation
+ * goes through mem_malloc (MEMP_MEM_MALLOC) into shunt_lwip_malloc, which the
+ * daemon points at DPDK memory; per-pool statistics stay on (MEMP_STATS).
+ * tests/unit/lwip_options_test.cpp checks that these choices are in effect.
+ */
+#ifndef SHUNT_STACK_LWIPOPTS_H
+#define SHUNT_STACK_LWIPOPTS_H
+
+/* ---- system ------------------------------------------------------------ */
+#define NO_SYS                      1
+#define SYS_LIGHTWEIGHT_PROT        0
+#define LWIP_TIMERS                 1
+#define LWIP_NETCONN                0
+#define LWIP_SOCKET                 0
+#define LWIP_NETIF_API              0
+#define LWIP_ERRNO_STDINCLUDE       1
+#define LWIP_PROVIDE_ERRNO          0
+/* shunt code includes both lwIP and libc headers: keep libc's htons & co. */
+#define LWIP_DONT_PROVIDE_BYTEORDER_FUNCTIONS 1
+
+/* ---- memory: everything through mem_malloc -> shunt_lwip_malloc ------- */
+#define MEM_LIBC_MALLOC             1
+#define MEMP_MEM_MALLOC             1
+#define MEM_ALIGNMENT               8
+/* Budget reported as the heap's "available"; > 64000 makes mem_size_t 32-bit. */
+#define MEM_SIZE                    (64 * 1024 * 1024)
+#ifdef __cplusplus
+extern "C" {
+#endif
+void *shunt_lwip_malloc(unsigned long size);
+void *shunt_lwip_calloc(unsigned long count, unsigned long size);
+void shunt_lwip_free(void *ptr);
+unsigned int shunt_lwip_rand(void);
+#ifdef __cplusplus
+}
+#endif
+#define mem_clib_malloc             shunt_lwip_malloc
+#define mem_clib_calloc             shunt_lwip_calloc
+#define mem_clib_free               shunt_lwip_free
+#define LWIP_RAND()                 ((u32_t)shunt_lwip_rand())
+
+/* Pool sizes are reporting caps only under MEMP_MEM_MALLOC, but lwIP's
+ * sanity checks use them; sized for 10,000+ connections per instance. */
+#define MEMP_NUM_TCP_PCB            16384
+#define MEMP_NUM_TCP_PCB_LISTEN     1024
+#define MEMP_NUM_UDP_PCB            4096
+#define MEMP_NUM_RAW_PCB            16
+#define MEMP_NUM_TCP_SEG            65535
+#define MEMP_NUM_PBUF               65535
+#define MEMP_NUM_REASSDATA          64
+#define MEMP_NUM_FRAG_PBUF          256
+#define MEMP_NUM_ARP_QUEUE          256
+#define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
+#define PBUF_POOL_SIZE              4096
+/* One Ethernet frame (1514) plus room for headers; mbuf data room matches. */
+#define PBUF_POOL_BUFSIZE           2048
+#define LWIP_SUPPORT_CUSTOM_PBUF    1
+#define PBUF_LINK_HLEN              14
+#define ETH_PAD_SIZE                0
+
+/* ---- protocols --------------------------------------------------------- */
+#define LWIP_IPV4                   1
+#define LWIP_IPV6                   0
+#define LWIP_ARP                    1
+#define LWIP_ETHERNET               1
+#define ARP_TABLE_SIZE              512
+#define ARP_QUEUEING                1
+#define ETHARP_SUPPORT_STATIC_ENTRIES 1
+#define LWIP_ICMP                   1
+#define LWIP_RAW                    1
+#define LWIP_UDP                    1
+#define LWIP_TCP                    1
+#define LWIP_DHCP                   0
+#define LWIP_AUTOIP                 0
+#define LWIP_IGMP                   0
+#define LWIP_DNS                    0
+#define IP_FORWARD                  0
+#define IP_REASSEMBLY               1
+#define IP_FRAG                     1
+#define IP_DEFAULT_TTL              64
+#define SO_REUSE                    1
+#define SO_REUSE_RXTOALL            1
+
+/* ---- TCP: window scaling so a connection can fill a fast link ---------- */
+#define TCP_MSS                     1460
+#define LWIP_WND_SCALE              1
+#define TCP_RCV_SCALE               7
+/* 1 MiB receive window (scaled). */
+#define TCP_WND                     (1024 * 1024)
+#define TCP_SND_BUF                 (1024 * 1024)
+#define TCP_SND_QUEUELEN            (4 * TCP_SND_BUF / TCP_MSS)
+/* lwIP keeps this below the u16_t range even with window scaling. */
+#define TCP_SNDLOWAT                32768
+#define TCP_SNDQUEUELOWAT           (TCP_SND_QUEUELEN / 2)
+#define TCP_QUEUE_OOSEQ             1
+#define LWIP_TCP_SACK_OUT           1
+#define LWIP_TCP_TIMESTAMPS         0
+#define TCP_LISTEN_BACKLOG          1
+/* lwIP holds a u8_t; the daemon enforces the app's listen() backlog itself. */
+#define TCP_DEFAULT_LISTEN_BACKLOG  255
+#define LWIP_TCP_KEEPALIVE          1
+#define TCP_OVERSIZE                TCP_MSS
+#define LWIP_TCP_MAX_SACK_NUM       4
+
+/* ---- netif ------------------------------------------------------------- */
+#define LWIP_NETIF_STATUS_CALLBACK  1
+#define LWIP_NETIF_LINK_CALLBACK    1
+#define LWIP_NETIF_HWADDRHINT       1
+#define LWIP_CHECKSUM_CTRL_PER_NETIF 1
+#define LWIP_NETIF_TX_SINGLE_PBUF   0
+#define LWIP_SINGLE_NETIF           0
+
+/* ---- statistics: every pool and protocol counter is reported ----------- */
+#define LWIP_STATS                  1
+#define LWIP_STATS_DISPLAY          0
+#define LINK_STATS                  1
+#define ETHARP_STATS                1
+#define IP_STATS                    1
+#define IPFRAG_STATS                1
+#define ICMP_STATS                  1
+#define UDP_STATS                   1
+#define TCP_STATS                   1
+#define MEM_STATS                   1
+#define MEMP_STATS                  1
+#define SYS_STATS                   0
+
+/* ---- debugging (off; shunt logs through its own logger) --------------- */
+#define LWIP_DEBUG                  0
+#define LWIP_DBG_TYPES_ON           LWIP_DBG_OFF
+
+#endif /* SHUNT_STACK_LWIPOPTS_H */

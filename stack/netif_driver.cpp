@@ -1,0 +1,113 @@
+#include "stack/netif_driver.hpp"
+
+#include <rte_mbuf.h>
+
+#include <cstring>
+
+#include "lwip/etharp.h"
+#include "lwip/netif.h"
+#include "netif/ethernet.h"
+#include "stack/mbuf_pbuf.hpp"
+
+namespace shunt::stack {
+namespace {
+
+// Counters have one writer (the worker): a relaxed load+store avoids the
+// locked read-modify-write; readers on the main lcore use relaxed loads.
+void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) {
+    c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+netif_driver::netif_driver(dpdk_port& port, rte_mempool* pool)
+    : port_(port), pool_(pool), netif_(std::make_unique<::netif>()) {}
+
+result<std::unique_ptr<netif_driver>> netif_driver::create(dpdk_port& port, rte_mempool* pool,
+                                                           const netif_config& cfg) {
+    std::unique_ptr<netif_driver> d(new netif_driver(port, pool));
+    const std::uint32_t mask = cfg.prefix_len >= 32 ? ~0u : ~((1u << (32 - cfg.prefix_len)) - 1);
+    ip4_addr_t ip, nm, gw;
+    ip4_addr_set_u32(&ip, lwip_htonl(cfg.addr));
+    ip4_addr_set_u32(&nm, lwip_htonl(mask));
+    ip4_addr_set_u32(&gw, lwip_htonl(cfg.gateway));
+    if (!netif_add(d->netif_.get(), &ip, &nm, &gw, d.get(), &netif_driver::init_cb, ethernet_input))
+        return make_error(ENOMEM, "lwIP refused the interface of port " + port.name());
+    if (cfg.make_default) netif_set_default(d->netif_.get());
+    netif_set_up(d->netif_.get());
+    return d;
+}
+
+netif_driver::~netif_driver() {
+    flush_tx();
+    for (std::uint16_t i = 0; i < txn_; ++i) rte_pktmbuf_free(txq_[i]);
+    netif_remove(netif_.get());
+}
+
+std::int8_t netif_driver::init_cb(::netif* n) {
+    auto* d = static_cast<netif_driver*>(n->state);
+    n->name[0] = 's';
+    n->name[1] = 'h';
+    n->mtu = d->port_.mtu();
+    n->hwaddr_len = ETH_HWADDR_LEN;
+    std::memcpy(n->hwaddr, d->port_.mac().data(), ETH_HWADDR_LEN);
+    n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+    n->output = etharp_output;
+    n->linkoutput = &netif_driver::linkoutput_cb;
+    // lwIP verifies and generates every checksum in software. The port's
+    // offload capabilities are recorded (dpdk_port::offloads) but not yet
+    // applied: TX offload needs per-mbuf l2/l3 lengths and a pseudo-header sum.
+    NETIF_SET_CHECKSUM_CTRL(n, NETIF_CHECKSUM_ENABLE_ALL);
+    return ERR_OK;
+}
+
+std::int8_t netif_driver::linkoutput_cb(::netif* n, pbuf* p) {
+    return static_cast<netif_driver*>(n->state)->transmit(p);
+}
+
+std::int8_t netif_driver::transmit(pbuf* p) {
+    rte_mbuf* m = mbuf_from_pbuf(p, pool_);
+    if (!m) {
+        bump(counters_.tx_nombuf, 1);
+        return ERR_MEM;
+    }
+    txq_[txn_++] = m;
+    if (txn_ == k_burst) flush_tx();
+    return ERR_OK;
+}
+
+void netif_driver::flush_tx() {
+    if (txn_ == 0) return;
+    const std::uint16_t sent = port_.tx_burst(txq_, txn_);
+    bump(counters_.tx_frames, sent);
+    if (sent < txn_) {
+        // The ring is full: drop the rest (TCP retransmits; UDP is lossy).
+        bump(counters_.tx_full, txn_ - sent);
+        for (std::uint16_t i = sent; i < txn_; ++i) rte_pktmbuf_free(txq_[i]);
+    }
+    txn_ = 0;
+}
+
+unsigned netif_driver::poll() {
+    rte_mbuf* pkts[k_burst];
+    const std::uint16_t n = port_.rx_burst(pkts, k_burst);
+    for (std::uint16_t i = 0; i < n; ++i) {
+        pbuf* p = pbuf_from_mbuf(pkts[i]);
+        if (!p) {
+            bump(counters_.rx_nomem, 1);
+            continue;
+        }
+        if (netif_->input(p, netif_.get()) != ERR_OK) pbuf_free(p);
+    }
+    if (n) bump(counters_.rx_frames, n);
+    return n;
+}
+
+void netif_driver::set_link(bool up) {
+    if (up == link_up_) return;
+    link_up_ = up;
+    if (up) netif_set_link_up(netif_.get());
+    else netif_set_link_down(netif_.get());
+}
+
+}  // namespace shunt::stack

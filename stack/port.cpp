@@ -1,0 +1,136 @@
+#include "stack/port.hpp"
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "base/log.hpp"
+
+namespace shunt::stack {
+namespace {
+
+constexpr std::uint16_t k_rx_desc = 1024;
+constexpr std::uint16_t k_tx_desc = 1024;
+
+error dpdk_error(int rc, const std::string& what) {
+    const int code = rc < 0 ? -rc : (rte_errno ? rte_errno : EIO);
+    return make_error(code, what + ": " + rte_strerror(code));
+}
+
+}  // namespace
+
+result<std::unique_ptr<dpdk_port>> dpdk_port::open(const std::string& name, rte_mempool* pool,
+                                                   std::uint16_t mtu) {
+    std::uint16_t id = 0;
+    if (rte_eth_dev_get_port_by_name(name.c_str(), &id) != 0)
+        return make_error(ENODEV, "port '" + name + "' was not probed by DPDK (check its devargs and driver)");
+
+    std::unique_ptr<dpdk_port> port(new dpdk_port());
+    port->id_ = id;
+    port->name_ = name;
+    port->mtu_ = mtu;
+
+    rte_eth_dev_info info{};
+    if (int rc = rte_eth_dev_info_get(id, &info); rc != 0) return dpdk_error(rc, name + ": device info");
+    port->driver_ = info.driver_name ? info.driver_name : "?";
+
+    // Checksum offloads are used when the port advertises them (seed: OpenPerf
+    // net_interface_dpdk_init); otherwise lwIP computes checksums in software.
+    rte_eth_conf conf{};
+    const auto rx_ck = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
+    if ((info.rx_offload_capa & rx_ck) == rx_ck) {
+        conf.rxmode.offloads |= rx_ck;
+        port->offloads_.rx_ip_cksum = port->offloads_.rx_l4_cksum = true;
+    }
+    if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) {
+        conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+        port->offloads_.tx_ip_cksum = true;
+    }
+    if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) {
+        conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+        port->offloads_.tx_tcp_cksum = true;
+    }
+    if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) {
+        conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+        port->offloads_.tx_udp_cksum = true;
+    }
+    if (int rc = rte_eth_dev_configure(id, 1, 1, &conf); rc != 0)
+        return dpdk_error(rc, name + ": configure");
+
+    std::uint16_t nb_rx = k_rx_desc, nb_tx = k_tx_desc;
+    if (int rc = rte_eth_dev_adjust_nb_rx_tx_desc(id, &nb_rx, &nb_tx); rc != 0)
+        return dpdk_error(rc, name + ": descriptor counts");
+    const int socket = rte_eth_dev_socket_id(id);
+    const unsigned sock = socket < 0 ? SOCKET_ID_ANY : static_cast<unsigned>(socket);
+    rte_eth_rxconf rxq = info.default_rxconf;
+    rxq.offloads = conf.rxmode.offloads;
+    if (int rc = rte_eth_rx_queue_setup(id, 0, nb_rx, sock, &rxq, pool); rc != 0)
+        return dpdk_error(rc, name + ": RX queue");
+    rte_eth_txconf txq = info.default_txconf;
+    txq.offloads = conf.txmode.offloads;
+    if (int rc = rte_eth_tx_queue_setup(id, 0, nb_tx, sock, &txq); rc != 0)
+        return dpdk_error(rc, name + ": TX queue");
+
+    if (int rc = rte_eth_dev_set_mtu(id, mtu); rc != 0) {
+        std::uint16_t actual = 0;
+        if (rte_eth_dev_get_mtu(id, &actual) == 0 && actual == mtu) {
+            // The driver cannot change it but it already is what we want.
+        } else {
+            SHUNT_LOG_WARN("port %s: cannot set MTU %u (%s); using %u", name.c_str(), mtu,
+                           rte_strerror(-rc), actual ? actual : 1500);
+            port->mtu_ = actual ? actual : 1500;
+        }
+    }
+
+    if (int rc = rte_eth_dev_start(id); rc != 0) return dpdk_error(rc, name + ": start");
+    port->started_ = true;
+
+    rte_ether_addr mac{};
+    if (int rc = rte_eth_macaddr_get(id, &mac); rc != 0) return dpdk_error(rc, name + ": MAC address");
+    std::copy(std::begin(mac.addr_bytes), std::end(mac.addr_bytes), port->mac_.begin());
+    // Frames to lwIP's broadcast and ARP need no promiscuous mode; multicast
+    // stays off (no IGMP in this build).
+    return port;
+}
+
+dpdk_port::~dpdk_port() {
+    if (started_) {
+        if (int rc = rte_eth_dev_stop(id_); rc != 0)
+            SHUNT_LOG_WARN("port %s: stop: %s", name_.c_str(), rte_strerror(-rc));
+    }
+    if (int rc = rte_eth_dev_close(id_); rc != 0)
+        SHUNT_LOG_WARN("port %s: close: %s", name_.c_str(), rte_strerror(-rc));
+}
+
+std::uint16_t dpdk_port::rx_burst(rte_mbuf** pkts, std::uint16_t n) {
+    return rte_eth_rx_burst(id_, 0, pkts, n);
+}
+
+std::uint16_t dpdk_port::tx_burst(rte_mbuf** pkts, std::uint16_t n) {
+    return rte_eth_tx_burst(id_, 0, pkts, n);
+}
+
+port_link dpdk_port::link() const {
+    rte_eth_link l{};
+    if (rte_eth_link_get_nowait(id_, &l) != 0) return {};
+    return port_link{l.link_status == RTE_ETH_LINK_UP,
+                     l.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0u : l.link_speed,
+                     l.link_duplex == RTE_ETH_LINK_FULL_DUPLEX};
+}
+
+port_counters dpdk_port::counters() const {
+    rte_eth_stats s{};
+    if (rte_eth_stats_get(id_, &s) != 0) return {};
+    port_counters c;
+    c.rx_packets = s.ipackets;
+    c.rx_bytes = s.ibytes;
+    c.rx_drops = s.imissed + s.rx_nombuf;
+    c.rx_errors = s.ierrors;
+    c.tx_packets = s.opackets;
+    c.tx_bytes = s.obytes;
+    c.tx_errors = s.oerrors;
+    return c;
+}
+
+void dpdk_port::reset_counters() { rte_eth_stats_reset(id_); }
+
+}  // namespace shunt::stack

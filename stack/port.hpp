@@ -1,0 +1,72 @@
+// A DPDK ethdev port owned by shuntd: configured with one RX and one TX queue
+// (one worker), started, and closed again by the destructor. DPDK headers stay
+// out of this header (STYLE.md): mbufs and pools are forward-declared.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/result.hpp"
+
+struct rte_mbuf;
+struct rte_mempool;
+
+namespace shunt::stack {
+
+struct port_counters {
+    std::uint64_t rx_packets = 0, rx_bytes = 0, rx_drops = 0, rx_errors = 0;
+    std::uint64_t tx_packets = 0, tx_bytes = 0, tx_drops = 0, tx_errors = 0;
+};
+
+struct port_link {
+    bool up = false;
+    std::uint32_t speed_mbps = 0;
+    bool full_duplex = false;
+};
+
+struct port_offloads {
+    bool rx_ip_cksum = false, rx_l4_cksum = false;
+    bool tx_ip_cksum = false, tx_tcp_cksum = false, tx_udp_cksum = false;
+};
+
+class dpdk_port {
+public:
+    // `name` is the ethdev name (the devargs' first field) of a device the EAL
+    // probed (--vdev or -a). Queue 0 receives into `pool`.
+    [[nodiscard]] static result<std::unique_ptr<dpdk_port>> open(const std::string& name,
+                                                                 rte_mempool* pool,
+                                                                 std::uint16_t mtu);
+    ~dpdk_port();
+    dpdk_port(const dpdk_port&) = delete;
+    dpdk_port& operator=(const dpdk_port&) = delete;
+
+    std::uint16_t id() const { return id_; }
+    const std::string& name() const { return name_; }
+    const std::string& driver() const { return driver_; }
+    const std::array<std::uint8_t, 6>& mac() const { return mac_; }
+    std::uint16_t mtu() const { return mtu_; }
+    const port_offloads& offloads() const { return offloads_; }
+
+    // Worker-lcore only: poll queue 0.
+    std::uint16_t rx_burst(rte_mbuf** pkts, std::uint16_t n);
+    std::uint16_t tx_burst(rte_mbuf** pkts, std::uint16_t n);
+
+    // Main lcore: link state without waiting, and the port's counters.
+    port_link link() const;
+    port_counters counters() const;
+    void reset_counters();
+
+private:
+    dpdk_port() = default;
+    std::uint16_t id_ = 0;
+    std::string name_;
+    std::string driver_;
+    std::array<std::uint8_t, 6> mac_{};
+    std::uint16_t mtu_ = 1500;
+    port_offloads offloads_;
+    bool started_ = false;
+};
+
+}  // namespace shunt::stack

@@ -1,0 +1,19 @@
+// shuntctl's side of the admin socket: one request line out, one JSON reply
+// back (see daemon/admin_server.hpp).
+#pragma once
+
+#include <string>
+
+#include "base/result.hpp"
+
+namespace shunt::ctl {
+
+// Default: $SHUNT_ADMIN_SOCKET, else /run/shunt/admin.sock.
+std::string default_admin_path();
+
+// Sends `request` and returns the reply. Errors say whether the daemon is not
+// running (ENOENT/ECONNREFUSED) or access was denied (EACCES).
+[[nodiscard]] result<std::string> admin_request(const std::string& path, const std::string& request,
+                                                int timeout_ms = 5000);
+
+}  // namespace shunt::ctl

@@ -1,0 +1,84 @@
+#include "tools/shuntctl/render.hpp"
+
+#include <cstdarg>
+#include <cstdio>
+
+namespace shunt::ctl {
+namespace {
+
+std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
+std::string fmt(const char* f, ...) {
+    char buf[512];
+    va_list ap;
+    va_start(ap, f);
+    std::vsnprintf(buf, sizeof buf, f, ap);
+    va_end(ap);
+    return buf;
+}
+
+std::string duration(double s) {
+    const auto t = static_cast<unsigned long>(s);
+    return fmt("%lud %02lu:%02lu:%02lu", t / 86400, t / 3600 % 24, t / 60 % 60, t % 60);
+}
+
+}  // namespace
+
+std::string render_status(const json_value& s) {
+    std::string o;
+    o += fmt("shuntd %s (lwIP %s), pid %llu, up %s, %s\n", s["version"].str().c_str(),
+             s["lwip"].str().c_str(), static_cast<unsigned long long>(s["pid"].u64()),
+             duration(s["uptime_s"].num()).c_str(), s["hugepages"].boolean() ? "hugepages" : "no hugepages");
+    o += "\nPORT             DRIVER           MAC                LINK  SPEED   MTU   ADDRESS\n";
+    for (const auto& p : s["ports"].items()) {
+        std::string addr = p["address"].str() + "/" + std::to_string(p["prefix_len"].u64());
+        if (!p["gateway"].str().empty()) addr += " via " + p["gateway"].str();
+        o += fmt("%-16s %-16s %-18s %-5s %-7s %-5llu %s\n", p["name"].str().c_str(), p["driver"].str().c_str(),
+                 p["mac"].str().c_str(), p["link_up"].boolean() ? "up" : "down",
+                 p["speed_mbps"].u64() ? (std::to_string(p["speed_mbps"].u64()) + "M").c_str() : "-",
+                 static_cast<unsigned long long>(p["mtu"].u64()), addr.c_str());
+    }
+    o += "\nWORKER  LCORE  LOOPS            BUSY\n";
+    std::size_t i = 0;
+    for (const auto& w : s["workers"].items())
+        o += fmt("%-7zu %-6llu %-16llu %5.1f%%\n", i++, static_cast<unsigned long long>(w["lcore"].u64()),
+                 static_cast<unsigned long long>(w["loops"].u64()), 100.0 * w["busy_ratio"].num());
+    o += "\nMEMORY   AVAILABLE  USED       MAX        ERRORS\n";
+    for (const auto& m : s["memory"].items())
+        o += fmt("%-8s %-10llu %-10llu %-10llu %llu\n", m["name"].str().c_str(),
+                 static_cast<unsigned long long>(m["available"].u64()),
+                 static_cast<unsigned long long>(m["used"].u64()),
+                 static_cast<unsigned long long>(m["max"].u64()),
+                 static_cast<unsigned long long>(m["errors"].u64()));
+    return o;
+}
+
+std::string render_stats(const json_value& s) {
+    std::string o;
+    using ull = unsigned long long;
+    o += "PORT             RX-PKTS      RX-BYTES       RX-DROP  RX-ERR   TX-PKTS      TX-BYTES       TX-DROP  TX-ERR\n";
+    for (const auto& p : s["ports"].items())
+        o += fmt("%-16s %-12llu %-14llu %-8llu %-8llu %-12llu %-14llu %-8llu %llu\n", p["name"].str().c_str(),
+                 ull(p["rx_packets"].u64()), ull(p["rx_bytes"].u64()), ull(p["rx_drops"].u64()),
+                 ull(p["rx_errors"].u64()), ull(p["tx_packets"].u64()), ull(p["tx_bytes"].u64()),
+                 ull(p["tx_drops"].u64()), ull(p["tx_errors"].u64()));
+    o += "\nWORKER LCORE  LOOPS          BUSY    RX-FRAMES    NAPS         BURSTS(1/2-4/5-8/9-16/17-32)\n";
+    for (const auto& w : s["workers"].items()) {
+        std::string hist;
+        for (const auto& b : w["rx_batch_hist"].items()) hist += (hist.empty() ? "" : "/") + std::to_string(b["bursts"].u64());
+        o += fmt("%-6s %-6llu %-14llu %5.1f%%  %-12llu %-12llu %s\n", "", ull(w["lcore"].u64()), ull(w["loops"].u64()),
+                 100.0 * w["busy_ratio"].num(), ull(w["rx_frames"].u64()), ull(w["naps"].u64()), hist.c_str());
+    }
+    o += "\nPROTO    XMIT         RECV         DROP       CHKERR   LENERR   MEMERR   RTERR    PROTERR  ERR\n";
+    for (const auto& p : s["protocols"].items())
+        o += fmt("%-8s %-12llu %-12llu %-10llu %-8llu %-8llu %-8llu %-8llu %-8llu %llu\n", p["name"].str().c_str(),
+                 ull(p["xmit"].u64()), ull(p["recv"].u64()), ull(p["drop"].u64()), ull(p["chkerr"].u64()),
+                 ull(p["lenerr"].u64()), ull(p["memerr"].u64()), ull(p["rterr"].u64()), ull(p["proterr"].u64()),
+                 ull(p["err"].u64()));
+    o += "\nPOOL             AVAILABLE    USED       MAX        ERRORS\n";
+    for (const auto& p : s["pools"].items())
+        o += fmt("%-16s %-12llu %-10llu %-10llu %llu\n", p["name"].str().c_str(), ull(p["available"].u64()),
+                 ull(p["used"].u64()), ull(p["max"].u64()), ull(p["errors"].u64()));
+    return o;
+}
+
+}  // namespace shunt::ctl
