@@ -72,11 +72,10 @@ void admin_server::accept_clients() {
         if (!allowed(fd)) {
             auto cred = credentials_of(fd);
             SHUNT_LOG_WARN("admin: refused uid %u pid %d", cred ? cred->uid : 0u, cred ? cred->pid : 0);
-            c.out = error_reply("permission denied");
-            c.replied = true;
+            c.denied = true;  // still read the request, so the client sees the reply
         }
         epoll_event ev{};
-        ev.events = c.replied ? EPOLLOUT : EPOLLIN;
+        ev.events = EPOLLIN;
         ev.data.fd = fd;
         if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
             close(fd);
@@ -115,7 +114,7 @@ void admin_server::on_client(int fd, unsigned events) {
             if (nl == std::string::npos) return;  // wait for more
             std::string req = c.in.substr(0, nl);
             if (!req.empty() && req.back() == '\r') req.pop_back();
-            c.out = handler_(req);
+            c.out = c.denied ? error_reply("permission denied") : handler_(req);
             if (c.out.empty() || c.out.back() != '\n') c.out += '\n';
             c.replied = true;
         }

@@ -33,6 +33,7 @@ private:
     struct client {
         std::string in, out;
         bool replied = false;
+        bool denied = false;  // answered with "permission denied" once it asks
     };
     admin_server(unix_listener l, handler h, const daemon_config& cfg);
     void accept_clients();

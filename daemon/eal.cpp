@@ -89,12 +89,14 @@ result<std::vector<std::string>> eal_arguments(const daemon_config& cfg) {
     return a;
 }
 
-result<void> eal_start(const daemon_config& cfg) {
+result<bool> eal_start(const daemon_config& cfg) {
     auto args = eal_arguments(cfg);
     if (!args) return args.err();
     std::string joined;
     std::vector<char*> argv;
+    bool huge = true;
     for (auto& s : *args) {
+        if (s == "--no-huge") huge = false;
         argv.push_back(s.data());
         joined += (joined.empty() ? "" : " ") + s;
     }
@@ -102,7 +104,7 @@ result<void> eal_start(const daemon_config& cfg) {
     SHUNT_LOG_INFO("EAL: %s", joined.c_str());
     if (rte_eal_init(static_cast<int>(argv.size() - 1), argv.data()) < 0)
         return make_error(rte_errno, std::string("DPDK EAL init failed: ") + rte_strerror(rte_errno));
-    return {};
+    return huge;
 }
 
 void eal_shutdown() {

@@ -15,7 +15,8 @@ namespace shunt::daemon {
 [[nodiscard]] result<std::vector<std::string>> eal_arguments(const daemon_config& cfg);
 
 // Initialises the EAL; on success the caller must call eal_shutdown().
-[[nodiscard]] result<void> eal_start(const daemon_config& cfg);
+// The value says whether DPDK runs on hugepages (false: --no-huge).
+[[nodiscard]] result<bool> eal_start(const daemon_config& cfg);
 void eal_shutdown();
 
 }  // namespace shunt::daemon

@@ -50,20 +50,14 @@ struct mempool_deleter {
     void operator()(rte_mempool* p) const { rte_mempool_free(p); }
 };
 
-bool hugepages_in_use(const daemon_config& cfg) {
-    auto args = eal_arguments(cfg);
-    if (!args) return false;
-    for (const auto& a : *args)
-        if (a == "--no-huge") return false;
-    return true;
-}
-
 // Everything from EAL init to EAL cleanup. Returns the process exit code.
 int run(const daemon_config& cfg, int sigfd) {
-    if (auto r = eal_start(cfg); !r) {
-        SHUNT_LOG_ERROR("%s", r.err().describe().c_str());
+    auto eal = eal_start(cfg);
+    if (!eal) {
+        SHUNT_LOG_ERROR("%s", eal.err().describe().c_str());
         return 1;
     }
+    const bool huge = *eal;
     int code = 0;
     {
         std::unique_ptr<rte_mempool, mempool_deleter> pool(rte_pktmbuf_pool_create(
@@ -120,7 +114,7 @@ int run(const daemon_config& cfg, int sigfd) {
 
         std::unique_ptr<admin_server> admin;
         if (code == 0) {
-            daemon_view view{cfg, started, ports, netifs, workers, pool.get(), hugepages_in_use(cfg)};
+            daemon_view view{cfg, started, ports, netifs, workers, pool.get(), huge};
             auto a = admin_server::open(cfg, [view](const std::string& req) { return admin_reply(view, req); });
             if (!a) {
                 SHUNT_LOG_ERROR("admin socket: %s", a.err().describe().c_str());

@@ -1,2 +1,36 @@
-#!/bin/sh
-exit 77
+#!/usr/bin/env bash
+# shunt lab up builds the lab and a working shuntd; shunt lab down removes
+# every namespace, link, route, process and hugepage reservation it made.
+. "$SHUNT_SRC_DIR/tests/e2e/lib.sh"
+require_root
+lab_lock
+hp=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+hp_before=$(cat $hp 2>/dev/null || echo 0)
+
+lab_start tlabud 231
+note "up is idempotent"
+"$SHUNT" lab up >/dev/null || fail "second lab up"
+"$SHUNT" lab status >/dev/null || fail "lab status says not up"
+
+note "env gives every address"
+for v in SHUNT_LAB_DAEMON_IP SHUNT_LAB_PEER_IP SHUNT_LAB_PEER_NS SHUNT_LAB_KERNEL_IP SHUNT_LAB_KERNEL_PEER_IP; do
+    [ -n "${!v:-}" ] || fail "shunt lab env lacks $v"
+done
+[ "$SHUNT_LAB_DAEMON_IP" = 10.231.1.1 ] || fail "daemon ip $SHUNT_LAB_DAEMON_IP"
+
+note "kernel link works from the host namespace"
+ping -c 1 -W 2 "$SHUNT_LAB_KERNEL_PEER_IP" >/dev/null || fail "kernel link ping"
+
+note "the host kernel cannot reach the shunt subnet"
+if ping -c 1 -W 1 "$SHUNT_LAB_PEER_IP" >/dev/null 2>&1; then fail "host kernel reached $SHUNT_LAB_PEER_IP"; fi
+ip route get "$SHUNT_LAB_PEER_IP" 2>&1 | grep -qiE "unreachable|No route to host" || \
+    fail "route to the shunt subnet is not unreachable: $(ip route get "$SHUNT_LAB_PEER_IP" 2>&1)"
+
+note "the peer reaches shuntd's lwIP over the wire"
+"$SHUNT" lab peer -- ping -c 3 -i 0.2 -W 2 "$SHUNT_LAB_DAEMON_IP" >/dev/null || fail "peer ping to shuntd"
+
+"$SHUNT" lab down >/dev/null || fail "lab down"
+assert_lab_gone tlabud 10.231.1
+[ "$(cat $hp 2>/dev/null || echo 0)" = "$hp_before" ] || fail "hugepages not released: $hp_before -> $(cat $hp)"
+trap - EXIT
+echo PASS

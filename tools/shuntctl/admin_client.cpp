@@ -31,7 +31,10 @@ result<std::string> admin_request(const std::string& path, const std::string& re
         return make_error(e, "cannot connect to " + path + ": " + std::strerror(e));
     }
     const std::string line = request + "\n";
-    if (send(fd, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size())) {
+    if (send(fd, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size()) &&
+        errno != EPIPE && errno != ECONNRESET) {
+        // EPIPE/ECONNRESET: the daemon may have answered and closed already;
+        // its reply (if any) is still read below.
         const int e = errno;
         close(fd);
         return make_error(e, std::string("sending to shuntd: ") + std::strerror(e));
