@@ -59,7 +59,7 @@ Logging:
   --log DEST             stderr (default), syslog, or an absolute file path
 
 Other:
-  -c, --config FILE      read settings from FILE (see shuntd.conf(5), docs/shuntd.conf)
+  -c, --config FILE      read settings from FILE (format: docs/shuntd.md, example: docs/shuntd.conf)
   --check                validate the configuration and exit (0 valid, 2 invalid)
   -h, --help             this text
   -V, --version          version, lwIP version and the stack's build options
