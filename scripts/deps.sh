@@ -61,10 +61,8 @@ if [ ! -f "$lwip_dir/src/core/tcp.c" ]; then
   echo "deps: fetching Debian's lwip source package"
   tmp=$(mktemp -d "$top/third_party.tmp.XXXXXX")
   trap 'rm -rf "$tmp"' EXIT
-  (cd "$tmp" && apt-get source --download-only -qq lwip >/dev/null && \
+  (cd "$tmp" && apt-get -o APT::Sandbox::User=root source --download-only -qq lwip >/dev/null && \
      dpkg-source --no-check -x ./lwip_*.dsc lwip-src >/dev/null)
-  ver=$(sed -n 's/^#define LWIP_VERSION_STRING[^"]*"\(.*\)"/\1/p;' \
-        "$tmp/lwip-src/src/include/lwip/init.h" 2>/dev/null | head -1)
   mkdir -p "$top/third_party"
   rm -rf "$lwip_dir"
   mv "$tmp/lwip-src" "$lwip_dir"
