@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shuntd's lwIP answers on the lab wire: ARP, ICMP echo and TCP (a connection
+# shuntd's lwIP answers on the lab wire: ARP, ICMP echo (100 of 100) and TCP (a connection
 # to a port nobody listens on is refused with RST), and shuntctl's counters
 # match what the test sent. SIGTERM stops it within 2 seconds.
 . "$SHUNT_SRC_DIR/tests/e2e/lib.sh"
@@ -12,17 +12,23 @@ st=$("$SHUNTCTL" status --json) || fail "status --json"
 [ "$(json_get '["ports"][0]["address"]' <<<"$st")" = "$SHUNT_LAB_DAEMON_IP" ] || fail "status address: $st"
 [ "$(json_get '["ports"][0]["link_up"]' <<<"$st")" = True ] || fail "link not up: $st"
 
-note "10 pings, all answered, all counted"
-"$SHUNT" lab peer -- ping -c 10 -i 0.05 -W 2 "$SHUNT_LAB_DAEMON_IP" >/dev/null || fail "ping"
+note "100 pings, 100 answered, all counted"
+out=$("$SHUNT" lab peer -- ping -q -c 100 -i 0.01 -W 2 "$SHUNT_LAB_DAEMON_IP") || fail "ping: $out"
+grep -q "100 packets transmitted, 100 received" <<<"$out" || fail "not 100 of 100: $out"
+
+note "the peer learned shuntd's MAC by ARP"
+mac=$(json_get '["ports"][0]["mac"]' <<<"$st")
+"$SHUNT" lab peer -- ip neigh show "$SHUNT_LAB_DAEMON_IP" | grep -qi "lladdr $mac" || \
+    fail "no ARP entry for $SHUNT_LAB_DAEMON_IP at $mac: $("$SHUNT" lab peer -- ip neigh)"
 sleep 0.3  # the worker publishes counters every 100 ms
 s=$("$SHUNTCTL" stats --json) || fail "stats --json"
 icmp_rx=$(json_get '["protocols"][4]["recv"]' <<<"$s")
 icmp_tx=$(json_get '["protocols"][4]["xmit"]' <<<"$s")
 [ "$(json_get '["protocols"][4]["name"]' <<<"$s")" = icmp ] || fail "protocol order"
-[ "$icmp_rx" -ge 10 ] && [ "$icmp_tx" -ge 10 ] || fail "icmp counters rx=$icmp_rx tx=$icmp_tx"
+[ "$icmp_rx" -ge 100 ] && [ "$icmp_tx" -ge 100 ] || fail "icmp counters rx=$icmp_rx tx=$icmp_tx"
 rxp=$(json_get '["ports"][0]["rx_packets"]' <<<"$s")
 txp=$(json_get '["ports"][0]["tx_packets"]' <<<"$s")
-[ "$rxp" -ge 10 ] && [ "$txp" -ge 10 ] || fail "port counters rx=$rxp tx=$txp"
+[ "$rxp" -ge 100 ] && [ "$txp" -ge 100 ] || fail "port counters rx=$rxp tx=$txp"
 
 note "TCP to a closed port is refused by lwIP"
 out=$("$SHUNT" lab peer -- python3 -c "
