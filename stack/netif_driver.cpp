@@ -54,9 +54,8 @@ std::int8_t netif_driver::init_cb(::netif* n) {
     n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
     n->output = etharp_output;
     n->linkoutput = &netif_driver::linkoutput_cb;
-    // lwIP verifies and generates every checksum in software. The port's
-    // offload capabilities are recorded (dpdk_port::offloads) but not yet
-    // applied: TX offload needs per-mbuf l2/l3 lengths and a pseudo-header sum.
+    // lwIP verifies and generates every checksum in software (the port is
+    // configured without checksum offloads, see dpdk_port::open).
     NETIF_SET_CHECKSUM_CTRL(n, NETIF_CHECKSUM_ENABLE_ALL);
     return ERR_OK;
 }

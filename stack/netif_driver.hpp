@@ -55,7 +55,6 @@ public:
 
     dpdk_port& port() { return port_; }
     const netif_counters& counters() const { return counters_; }
-    ::netif* lwip_netif() { return netif_.get(); }
 
 private:
     netif_driver(dpdk_port& port, rte_mempool* pool);

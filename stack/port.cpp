@@ -33,26 +33,9 @@ result<std::unique_ptr<dpdk_port>> dpdk_port::open(const std::string& name, rte_
     if (int rc = rte_eth_dev_info_get(id, &info); rc != 0) return dpdk_error(rc, name + ": device info");
     port->driver_ = info.driver_name ? info.driver_name : "?";
 
-    // Checksum offloads are used when the port advertises them (seed: OpenPerf
-    // net_interface_dpdk_init); otherwise lwIP computes checksums in software.
+    // No offloads are requested: lwIP computes every checksum in software
+    // (TX offload needs per-mbuf l2/l3 lengths and a pseudo-header sum).
     rte_eth_conf conf{};
-    const auto rx_ck = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
-    if ((info.rx_offload_capa & rx_ck) == rx_ck) {
-        conf.rxmode.offloads |= rx_ck;
-        port->offloads_.rx_ip_cksum = port->offloads_.rx_l4_cksum = true;
-    }
-    if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) {
-        conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
-        port->offloads_.tx_ip_cksum = true;
-    }
-    if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) {
-        conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
-        port->offloads_.tx_tcp_cksum = true;
-    }
-    if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) {
-        conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
-        port->offloads_.tx_udp_cksum = true;
-    }
     if (int rc = rte_eth_dev_configure(id, 1, 1, &conf); rc != 0)
         return dpdk_error(rc, name + ": configure");
 
@@ -113,8 +96,7 @@ port_link dpdk_port::link() const {
     rte_eth_link l{};
     if (rte_eth_link_get_nowait(id_, &l) != 0) return {};
     return port_link{l.link_status == RTE_ETH_LINK_UP,
-                     l.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0u : l.link_speed,
-                     l.link_duplex == RTE_ETH_LINK_FULL_DUPLEX};
+                     l.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0u : l.link_speed};
 }
 
 port_counters dpdk_port::counters() const {
@@ -130,7 +112,5 @@ port_counters dpdk_port::counters() const {
     c.tx_errors = s.oerrors;
     return c;
 }
-
-void dpdk_port::reset_counters() { rte_eth_stats_reset(id_); }
 
 }  // namespace shunt::stack

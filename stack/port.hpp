@@ -23,12 +23,6 @@ struct port_counters {
 struct port_link {
     bool up = false;
     std::uint32_t speed_mbps = 0;
-    bool full_duplex = false;
-};
-
-struct port_offloads {
-    bool rx_ip_cksum = false, rx_l4_cksum = false;
-    bool tx_ip_cksum = false, tx_tcp_cksum = false, tx_udp_cksum = false;
 };
 
 class dpdk_port {
@@ -47,7 +41,6 @@ public:
     const std::string& driver() const { return driver_; }
     const std::array<std::uint8_t, 6>& mac() const { return mac_; }
     std::uint16_t mtu() const { return mtu_; }
-    const port_offloads& offloads() const { return offloads_; }
 
     // Worker-lcore only: poll queue 0.
     std::uint16_t rx_burst(rte_mbuf** pkts, std::uint16_t n);
@@ -56,7 +49,6 @@ public:
     // Main lcore: link state without waiting, and the port's counters.
     port_link link() const;
     port_counters counters() const;
-    void reset_counters();
 
 private:
     dpdk_port() = default;
@@ -65,7 +57,6 @@ private:
     std::string driver_;
     std::array<std::uint8_t, 6> mac_{};
     std::uint16_t mtu_ = 1500;
-    port_offloads offloads_;
     bool started_ = false;
 };
 
