@@ -33,7 +33,10 @@ struct daemon_config {
     std::vector<port_config> ports;
     unsigned workers = 1;
     unsigned mbufs = 16384;
-    unsigned socket_buffer = 256 * 1024;  // default SO_SNDBUF/SO_RCVBUF of app sockets
+    unsigned socket_buffer = 256 * 1024;  // each direction's ring per app socket (rounded up to a power of two)
+    unsigned app_sockets = 16384;         // accelerated sockets per app process (more: EMFILE)
+    unsigned app_memory_mb = 0;           // socket-ring memory per app in use at once (0: no cap; more: ENOBUFS)
+    unsigned max_apps = 256;              // attached app processes
     std::string control_path = "/run/shunt/control.sock";
     std::string admin_path = "/run/shunt/admin.sock";
     std::optional<uid_t> socket_owner;

@@ -38,7 +38,12 @@ Ports (repeat --port for more; --addr, --gateway and --mtu apply to the last):
 Engine:
   --workers N            worker lcores, each running one lwIP instance (default 1)
   --mbufs N              mbufs in the packet pool (default 16384)
-  --socket-buffer BYTES  default send/receive buffer of app sockets (default 262144)
+  --socket-buffer BYTES  send and receive ring of each app socket, rounded up to a
+                         power of two (default 262144)
+  --app-sockets N        accelerated sockets per app process; beyond: EMFILE (default 16384)
+  --app-memory MB        socket-ring memory one app may use at once; beyond:
+                         ENOBUFS (default 0: no cap)
+  --max-apps N           app processes attached at once (default 256)
   --idle-sleep US        microseconds a worker naps after a run of idle polls;
                          0 polls without pause (default 20)
   --huge auto|yes|no     use hugepages (yes), DPDK --no-huge memory (no), or

@@ -14,6 +14,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_errno.h>
+#include <arpa/inet.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@
 
 #include "base/log.hpp"
 #include "daemon/admin_server.hpp"
+#include "daemon/control_server.hpp"
 #include "daemon/config_parse.hpp"
 #include "daemon/eal.hpp"
 #include "daemon/signals.hpp"
@@ -112,6 +114,20 @@ int run(const daemon_config& cfg, int sigfd) {
             }
         }
 
+        std::unique_ptr<control_server> control;
+        if (code == 0) {
+            std::vector<shm::served_route> routes;
+            for (const auto& pc : cfg.ports)
+                routes.push_back({htonl(pc.address->addr), pc.address->len});
+            auto c = control_server::open(cfg, *workers[0], std::move(routes));
+            if (!c) {
+                SHUNT_LOG_ERROR("control socket: %s", c.err().describe().c_str());
+                code = 1;
+            } else {
+                control = std::move(*c);
+            }
+        }
+
         std::unique_ptr<admin_server> admin;
         if (code == 0) {
             daemon_view view{cfg, started, ports, netifs, workers, pool.get(), huge};
@@ -125,7 +141,8 @@ int run(const daemon_config& cfg, int sigfd) {
         }
 
         if (code == 0) {
-            SHUNT_LOG_INFO("shuntd %s ready (admin %s)", PACKAGE_VERSION, cfg.admin_path.c_str());
+            SHUNT_LOG_INFO("shuntd %s ready (control %s, admin %s)", PACKAGE_VERSION, cfg.control_path.c_str(),
+                           cfg.admin_path.c_str());
             int ep = epoll_create1(EPOLL_CLOEXEC);
             epoll_event ev{};
             ev.events = EPOLLIN;
@@ -133,6 +150,8 @@ int run(const daemon_config& cfg, int sigfd) {
             epoll_ctl(ep, EPOLL_CTL_ADD, sigfd, &ev);
             ev.data.fd = admin->poll_fd();
             epoll_ctl(ep, EPOLL_CTL_ADD, admin->poll_fd(), &ev);
+            ev.data.fd = control->poll_fd();
+            epoll_ctl(ep, EPOLL_CTL_ADD, control->poll_fd(), &ev);
             bool link = ports[0]->link().up;
             for (bool running = true; running;) {
                 epoll_event evs[4];
@@ -145,6 +164,8 @@ int run(const daemon_config& cfg, int sigfd) {
                         } else if (s == SIGHUP) {
                             SHUNT_LOG_INFO("SIGHUP ignored (configuration is read at start-up)");
                         }
+                    } else if (evs[i].data.fd == control->poll_fd()) {
+                        control->service();
                     } else {
                         admin->service();
                     }
@@ -163,6 +184,7 @@ int run(const daemon_config& cfg, int sigfd) {
         // then the admin socket, interfaces, ports and the pool.
         for (auto& w : workers) w->stop();
         rte_eal_mp_wait_lcore();
+        control.reset();
         admin.reset();
         netifs.clear();
         ports.clear();

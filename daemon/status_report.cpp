@@ -166,11 +166,35 @@ std::string stats_json(const daemon_view& v) {
     return w.str();
 }
 
+// Each attached app process, from the workers' last reports.
+std::string apps_json(const daemon_view& v) {
+    json_writer w;
+    w.begin_object().begin_array("apps");
+    for (const auto& wk : v.workers) {
+        const auto r = wk->report();
+        for (const auto& a : r.apps) {
+            w.begin_object()
+                .field("pid", static_cast<std::int64_t>(a.who.pid))
+                .field("uid", static_cast<std::int64_t>(a.who.uid))
+                .field("cmdline", a.who.cmdline)
+                .field("session", a.who.id)
+                .field("attached", static_cast<std::int64_t>(a.who.attached))
+                .field("worker", std::uint64_t{r.lcore})
+                .field("sockets", std::uint64_t{a.sockets})
+                .field("segment_bytes", a.segment_bytes)
+                .end_object();
+        }
+    }
+    w.end_array().end_object();
+    return w.str();
+}
+
 std::string admin_reply(const daemon_view& v, const std::string& request) {
     if (request == "status") return status_json(v);
     if (request == "stats") return stats_json(v);
+    if (request == "apps") return apps_json(v);
     json_writer w;
-    w.begin_object().field("error", "unknown request '" + request + "' (status, stats)").end_object();
+    w.begin_object().field("error", "unknown request '" + request + "' (status, stats, apps)").end_object();
     return w.str();
 }
 

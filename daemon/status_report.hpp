@@ -29,6 +29,7 @@ struct daemon_view {
 
 std::string status_json(const daemon_view& v);
 std::string stats_json(const daemon_view& v);
+std::string apps_json(const daemon_view& v);
 // Dispatches one admin request line to the reply.
 std::string admin_reply(const daemon_view& v, const std::string& request);
 

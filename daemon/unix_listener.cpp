@@ -11,7 +11,7 @@
 namespace shunt::daemon {
 
 result<unix_listener> unix_listener::open(const std::string& path, mode_t mode,
-                                          std::optional<uid_t> owner, std::optional<gid_t> group) {
+                                          std::optional<uid_t> owner, std::optional<gid_t> group, int type) {
     sockaddr_un sa{};
     sa.sun_family = AF_UNIX;
     if (path.size() >= sizeof sa.sun_path)
@@ -30,14 +30,14 @@ result<unix_listener> unix_listener::open(const std::string& path, mode_t mode,
     if (lstat(path.c_str(), &st) == 0) {
         if (!S_ISSOCK(st.st_mode))
             return make_error(EEXIST, path + " exists and is not a socket");
-        int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int probe = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
         const bool live = probe >= 0 && connect(probe, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
         if (probe >= 0) close(probe);
         if (live) return make_error(EADDRINUSE, path + " is in use: is another shuntd running?");
         unlink(path.c_str());
     }
 
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return make_error(errno, std::string("socket: ") + std::strerror(errno));
     // Create with no access, then set owner and mode: no window in which the
     // socket is reachable with looser permissions than configured.

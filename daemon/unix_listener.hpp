@@ -16,7 +16,7 @@ class unix_listener {
 public:
     [[nodiscard]] static result<unix_listener> open(const std::string& path, mode_t mode,
                                                     std::optional<uid_t> owner,
-                                                    std::optional<gid_t> group);
+                                                    std::optional<gid_t> group, int type = 1 /* SOCK_STREAM */);
     unix_listener(unix_listener&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) { o.fd_ = -1; }
     unix_listener& operator=(unix_listener&&) = delete;
     unix_listener(const unix_listener&) = delete;

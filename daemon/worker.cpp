@@ -47,10 +47,14 @@ void worker::run() {
     while (!stop_.load(std::memory_order_acquire)) {
         netif_.set_link(link_up_.load(std::memory_order_relaxed));
         const unsigned n = netif_.poll();
+        // acquire: pairs with adopt()/detach()'s release of the flag.
+        if (inbox_dirty_.load(std::memory_order_acquire)) take_inbox();
+        const unsigned cmds = serve_sessions();
         sys_check_timeouts();
         netif_.flush_tx();
+        for (auto& s : sessions_) s->flush();
         ++live_.loops;
-        if (n) {
+        if (n || cmds) {
             ++live_.busy_loops;
             live_.rx_frames += n;
             ++live_.batch_hist[hist_bucket(n)];
@@ -68,6 +72,9 @@ void worker::run() {
             }
         }
     }
+    sessions_.clear();  // resets every app connection
+    take_inbox();
+    sessions_.clear();
     shut_connections();
     publish();
     SHUNT_LOG_INFO("worker on lcore %u stopped", lcore_);
@@ -88,12 +95,63 @@ void worker::shut_connections() {
     if (reset) SHUNT_LOG_INFO("worker on lcore %u reset %u connections", lcore_, reset);
 }
 
+void worker::adopt(std::unique_ptr<session> s) {
+    std::lock_guard lk(inbox_mu_);
+    inbox_adopt_.push_back(std::move(s));
+    // release: pairs with the worker's acquire; the queued session is visible first.
+    inbox_dirty_.store(true, std::memory_order_release);
+}
+
+void worker::detach(std::uint64_t session_id) {
+    std::lock_guard lk(inbox_mu_);
+    inbox_detach_.push_back(session_id);
+    inbox_dirty_.store(true, std::memory_order_release);
+}
+
+// try_lock: the main lcore holds the lock only to push; if it does right now,
+// the flag stays up and the next loop takes the inbox.
+void worker::take_inbox() {
+    std::vector<std::unique_ptr<session>> adopt;
+    std::vector<std::uint64_t> detach;
+    {
+        std::unique_lock lk(inbox_mu_, std::try_to_lock);
+        if (!lk.owns_lock()) return;
+        adopt.swap(inbox_adopt_);
+        detach.swap(inbox_detach_);
+        inbox_dirty_.store(false, std::memory_order_relaxed);
+    }
+    for (auto& s : adopt) sessions_.push_back(std::move(s));
+    for (std::uint64_t id : detach) {
+        std::erase_if(sessions_, [id](const std::unique_ptr<session>& s) { return s->who().id == id; });
+    }
+}
+
+// Serves each session's command ring; a session that broke the protocol is
+// ended here (its connections reset), others are untouched.
+unsigned worker::serve_sessions() {
+    constexpr unsigned k_budget = 64;  // entries per session per loop: no app starves another
+    unsigned served = 0;
+    for (std::size_t i = 0; i < sessions_.size();) {
+        const bool ok = sessions_[i]->poll(k_budget, &served);
+        if (!ok) {
+            ++live_.sessions_failed;
+            sessions_.erase(sessions_.begin() + static_cast<std::ptrdiff_t>(i));
+            continue;
+        }
+        ++i;
+    }
+    live_.commands += served;
+    return served;
+}
+
 void worker::publish() {
     // try_lock: the worker never waits for the main lcore; a skipped publish
     // is retried 100 ms later.
     std::unique_lock lk(report_mu_, std::try_to_lock);
     if (!lk.owns_lock()) return;
     live_.lwip = stack::read_lwip_stats();
+    live_.apps.clear();
+    for (const auto& s : sessions_) live_.apps.push_back(s->report());
     report_ = live_;
 }
 

@@ -6,6 +6,8 @@
 //   link watch --link_up (relaxed)-->  read once per batch -> netif link
 //   stop() ------stop_ (release)---->  acquire: leave loop, reset TCP, flush
 //   report() <--mutex, try_lock------  publish() every 100 ms (never blocks)
+//   adopt()/detach() --inbox, flag---->  try_lock when the flag is up: sessions
+//                                        start or end (reset, freed) on the worker
 //
 // Rules (seed: DPDK lcore rules): no blocking calls and no lock held across
 // ring operations on the worker; the publish lock is only ever try_locked
@@ -14,7 +16,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
+#include <vector>
+
+#include "daemon/session.hpp"
 
 #include "stack/lwip_stats.hpp"
 #include "stack/netif_driver.hpp"
@@ -28,7 +34,10 @@ struct worker_report {
     std::uint64_t rx_frames = 0;
     std::uint64_t naps = 0;
     std::uint64_t batch_hist[5] = {};  // RX bursts of 1, 2-4, 5-8, 9-16, 17-32 frames
+    std::uint64_t commands = 0;    // command-ring entries served
+    std::uint64_t sessions_failed = 0;  // sessions ended for breaking the protocol
     stack::lwip_stats_snapshot lwip;
+    std::vector<session_report> apps;
 };
 
 class worker {
@@ -46,16 +55,28 @@ public:
     // Main lcore: the last published report (at most ~100 ms old).
     worker_report report();
 
+    // Main lcore: hand an attached app to the worker / tell it the app hung up.
+    void adopt(std::unique_ptr<session> s);
+    void detach(std::uint64_t session_id);
+
 private:
     void run();
     void publish();
     void shut_connections();
+    void take_inbox();
+    unsigned serve_sessions();
 
     unsigned lcore_;
     stack::netif_driver& netif_;
     unsigned idle_sleep_us_;
     std::atomic<bool> stop_{false};
     std::atomic<bool> link_up_{false};
+
+    std::vector<std::unique_ptr<session>> sessions_;  // worker-only
+    std::atomic<bool> inbox_dirty_{false};
+    std::mutex inbox_mu_;
+    std::vector<std::unique_ptr<session>> inbox_adopt_;
+    std::vector<std::uint64_t> inbox_detach_;
 
     // Worker-private counters, copied into report_ by publish().
     worker_report live_;

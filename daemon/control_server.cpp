@@ -1,0 +1,190 @@
+#include "daemon/control_server.hpp"
+
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "base/log.hpp"
+#include "daemon/app_segment.hpp"
+#include "daemon/session.hpp"
+#include "daemon/worker.hpp"
+#include "shm/fd_passing.hpp"
+#include "shm/protocol.hpp"
+
+namespace shunt::daemon {
+namespace {
+
+constexpr std::size_t k_max_pending = 64;
+constexpr std::uint32_t k_call_slots = 256;
+
+std::string cmdline_of(pid_t pid) {
+    std::ifstream f("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+    std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    while (!s.empty() && s.back() == '\0') s.pop_back();
+    for (char& c : s)
+        if (c == '\0') c = ' ';
+    return s;
+}
+
+std::uint16_t read_unprivileged_port_start() {
+    std::ifstream f("/proc/sys/net/ipv4/ip_unprivileged_port_start");
+    unsigned v = 1024;
+    if (!(f >> v) || v > 65535) v = 1024;
+    return static_cast<std::uint16_t>(v);
+}
+
+void reply_error(int fd, int status) {
+    shm::attach_reply r{shm::k_segment_magic, shm::k_protocol_version, status, 0, 0};
+    (void)shm::send_with_fd(fd, &r, sizeof r, -1, MSG_DONTWAIT);
+}
+
+}  // namespace
+
+control_server::control_server(unix_listener l, const daemon_config& cfg, worker& w,
+                               std::vector<shm::served_route> routes)
+    : listener_(std::move(l)), cfg_(cfg), worker_(w), routes_(std::move(routes)),
+      unprivileged_port_start_(read_unprivileged_port_start()) {}
+
+result<std::unique_ptr<control_server>> control_server::open(const daemon_config& cfg, worker& w,
+                                                             std::vector<shm::served_route> routes) {
+    auto l = unix_listener::open(cfg.control_path, cfg.control_mode, cfg.socket_owner, cfg.socket_group,
+                                 SOCK_SEQPACKET);
+    if (!l) return l.err();
+    std::unique_ptr<control_server> s(new control_server(std::move(*l), cfg, w, std::move(routes)));
+    s->epfd_ = epoll_create1(EPOLL_CLOEXEC);
+    if (s->epfd_ < 0) return make_error(errno, "epoll_create1");
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = s->listener_.fd();
+    if (epoll_ctl(s->epfd_, EPOLL_CTL_ADD, s->listener_.fd(), &ev) != 0) return make_error(errno, "epoll_ctl");
+    return s;
+}
+
+control_server::~control_server() {
+    for (auto& [fd, p] : pending_) close(fd);
+    for (auto& [fd, id] : attached_) close(fd);
+    if (epfd_ >= 0) close(epfd_);
+}
+
+// Root and the daemon's own user always; otherwise, when the configuration
+// names an owner or a group, only that user or the group's members; with
+// neither, any local user the socket's mode lets connect.
+bool control_server::allowed(int fd) const {
+    auto cred = credentials_of(fd);
+    if (!cred) return false;
+    if (cred->uid == 0 || cred->uid == geteuid()) return true;
+    if (!cfg_.socket_owner && !cfg_.socket_group) return true;
+    if (cfg_.socket_owner && cred->uid == *cfg_.socket_owner) return true;
+    return cfg_.socket_group && process_in_group(cred->pid, cred->gid, *cfg_.socket_group);
+}
+
+void control_server::service() {
+    epoll_event evs[32];
+    const int n = epoll_wait(epfd_, evs, 32, 0);
+    for (int i = 0; i < n; ++i) {
+        const int fd = evs[i].data.fd;
+        if (fd == listener_.fd()) accept_clients();
+        else if (pending_.count(fd)) on_pending(fd);
+        else if (attached_.count(fd)) on_attached_hangup(fd);
+    }
+    // An app that connects and never asks is dropped after a few seconds.
+    const std::time_t now = std::time(nullptr);
+    for (auto it = pending_.begin(); it != pending_.end();) {
+        const int fd = it->first;
+        ++it;
+        if (now - pending_[fd].since > 5) drop(fd);
+    }
+}
+
+void control_server::accept_clients() {
+    for (;;) {
+        const int fd = accept4(listener_.fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) return;
+        if (pending_.size() >= k_max_pending) {
+            close(fd);
+            continue;
+        }
+        epoll_event ev{};
+        ev.events = EPOLLIN | EPOLLRDHUP;
+        ev.data.fd = fd;
+        if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            close(fd);
+            continue;
+        }
+        pending_[fd] = pending_client{std::time(nullptr)};
+    }
+}
+
+void control_server::drop(int fd) {
+    epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
+    close(fd);
+    pending_.erase(fd);
+    attached_.erase(fd);
+}
+
+void control_server::on_pending(int fd) {
+    shm::attach_request req{};
+    int junk = -1;
+    const ssize_t n = shm::recv_with_fd(fd, &req, sizeof req, &junk, MSG_DONTWAIT);
+    if (junk >= 0) close(junk);
+    if (n == -EAGAIN) return;
+    if (n != sizeof req || req.magic != shm::k_segment_magic) return drop(fd);
+    auto cred = credentials_of(fd);
+    if (!cred) return drop(fd);
+    if (req.version != shm::k_protocol_version) {
+        SHUNT_LOG_WARN("app pid %d speaks protocol %u, not %u: refused", cred->pid, req.version,
+                       shm::k_protocol_version);
+        reply_error(fd, EPROTO);
+        return drop(fd);
+    }
+    if (!allowed(fd)) {
+        SHUNT_LOG_WARN("app pid %d uid %u refused by the control socket's policy", cred->pid, cred->uid);
+        reply_error(fd, EACCES);
+        return drop(fd);
+    }
+    if (attached_.size() >= cfg_.max_apps) {
+        SHUNT_LOG_WARN("app pid %d refused: %zu apps attached (max-apps)", cred->pid, attached_.size());
+        reply_error(fd, EMFILE);
+        return drop(fd);
+    }
+    const std::uint64_t id = next_session_++;
+    const auto g = shm::make_geometry(cfg_.app_sockets, cfg_.socket_buffer, k_call_slots);
+    auto seg = app_segment::create(g, id, routes_);
+    if (!seg) {
+        SHUNT_LOG_ERROR("app pid %d: %s", cred->pid, seg.err().describe().c_str());
+        reply_error(fd, seg.err().code);
+        return drop(fd);
+    }
+    const int worker_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (worker_fd < 0) {
+        reply_error(fd, errno);
+        return drop(fd);
+    }
+    shm::attach_reply r{shm::k_segment_magic, shm::k_protocol_version, 0, g.size, id};
+    if (shm::send_with_fd(fd, &r, sizeof r, seg->memfd(), MSG_DONTWAIT) != 0) {
+        close(worker_fd);
+        return drop(fd);
+    }
+    app_identity who{id, cred->pid, cred->uid, cred->gid, cmdline_of(cred->pid), std::time(nullptr)};
+    session_limits lim{cfg_.app_sockets, std::uint64_t{cfg_.app_memory_mb} << 20, unprivileged_port_start_};
+    SHUNT_LOG_INFO("app pid %d uid %u attached (session %llu): %s", who.pid, who.uid,
+                   static_cast<unsigned long long>(id), who.cmdline.c_str());
+    worker_.adopt(std::make_unique<session>(std::move(who), std::move(*seg), worker_fd, lim));
+    // From now on only hang-ups matter here; the worker reads the connection.
+    epoll_event ev{};
+    ev.events = EPOLLRDHUP;
+    ev.data.fd = fd;
+    epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev);
+    pending_.erase(fd);
+    attached_[fd] = id;
+}
+
+void control_server::on_attached_hangup(int fd) {
+    worker_.detach(attached_[fd]);
+    drop(fd);
+}
+
+}  // namespace shunt::daemon

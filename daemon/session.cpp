@@ -1,0 +1,332 @@
+#include "daemon/session.hpp"
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <climits>
+#include <cstring>
+
+#include "base/log.hpp"
+#include "shm/fd_passing.hpp"
+#include "shm/futex.hpp"
+#include "shm/notify.hpp"
+
+namespace shunt::daemon {
+namespace {
+
+constexpr std::size_t k_max_unclaimed_fds = 64;
+
+bool is_stream_unix_socket(int fd) {
+    int v = 0;
+    socklen_t len = sizeof v;
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) != 0 || v != AF_UNIX) return false;
+    len = sizeof v;
+    return getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) == 0 && v == SOCK_STREAM;
+}
+
+}  // namespace
+
+session::session(app_identity who, app_segment seg, int ctl_fd, session_limits limits)
+    : who_(std::move(who)), seg_(std::move(seg)), ctl_fd_(ctl_fd), limits_(limits),
+      ring_(seg_.view().ring_consumer()) {
+    const std::uint32_t n = seg_.view().geometry().max_sockets;
+    sockets_.resize(n);
+    free_ids_.reserve(n);
+    for (std::uint32_t i = n; i > 0; --i) free_ids_.push_back(i - 1);
+}
+
+session::~session() {
+    unsigned reset = 0;
+    for (auto& s : sockets_) {
+        if (!s) continue;
+        if (s->pcb) ++reset;
+        tcp_reset(*s);
+        if (s->notify_fd >= 0) close(s->notify_fd);
+    }
+    for (auto& [tag, fd] : fds_) close(fd);
+    // The app must learn that its session is over even if it is still alive.
+    shutdown(ctl_fd_, SHUT_RDWR);
+    close(ctl_fd_);
+    SHUNT_LOG_INFO("app pid %d (session %llu) detached; %u connections reset", who_.pid,
+                   static_cast<unsigned long long>(who_.id), reset);
+}
+
+void session::fail(std::string why) {
+    if (failure_.empty()) {
+        failure_ = std::move(why);
+        SHUNT_LOG_WARN("app pid %d (session %llu): %s; ending its session", who_.pid,
+                       static_cast<unsigned long long>(who_.id), failure_.c_str());
+    }
+}
+
+bool session::poll(unsigned budget, unsigned* served) {
+    std::uint64_t v;
+    while (failure_.empty() && budget-- && ring_.pop(&v)) {
+        ++*served;
+        const auto kind = shm::ring_value_kind(v);
+        const std::uint32_t index = shm::ring_value_index(v);
+        if (kind == shm::ring_kind::call) on_call(index);
+        else on_doorbell(kind, index);
+    }
+    return failure_.empty();
+}
+
+void session::on_call(std::uint32_t slot) {
+    const auto& g = seg_.view().geometry();
+    if (slot >= g.call_slots) return fail("call slot " + std::to_string(slot) + " out of range");
+    shm::call_slot* cs = seg_.view().call(slot);
+    // acquire: pairs with the app's release store of `posted`, so cmd is complete.
+    const std::uint32_t st = cs->state.load(std::memory_order_acquire);
+    if (st != shm::call_posted && st != shm::call_sleeping)
+        return fail("call slot " + std::to_string(slot) + " rung in state " + std::to_string(st));
+    shm::command c;
+    std::memcpy(&c, &cs->cmd, sizeof c);  // one copy: the app cannot change it under us
+    shm::completion r{};
+    execute(c, r);
+    if (!failure_.empty()) return;
+    std::memcpy(&cs->cpl, &r, sizeof r);
+    // release: pairs with the app's acquire load of `done`; cpl is visible first.
+    if (cs->state.exchange(shm::call_done, std::memory_order_acq_rel) == shm::call_sleeping)
+        shm::futex_wake(&cs->state, INT_MAX);
+}
+
+tcp_socket* session::socket_by_id(std::uint32_t id) const {
+    return id < sockets_.size() ? sockets_[id].get() : nullptr;
+}
+
+// A socket the app may operate on: allocated, handed to the app, not closed.
+tcp_socket* session::live_socket(std::uint32_t id) const {
+    tcp_socket* s = socket_by_id(id);
+    return s && s->notify_fd >= 0 && !s->closing ? s : nullptr;
+}
+
+void session::execute(const shm::command& c, shm::completion& r) {
+    auto set = [&r](const result<void>& res) { r.result = res ? 0 : -res.err().code; };
+    if (c.opcode == static_cast<std::uint32_t>(shm::op::open) || c.opcode == static_cast<std::uint32_t>(shm::op::accept)) {
+        tcp_socket* listener = nullptr;
+        if (c.opcode == static_cast<std::uint32_t>(shm::op::accept)) {
+            listener = live_socket(c.sock);
+            if (!listener || !listener->listener) {
+                r.result = listener ? -EINVAL : -EBADF;
+                return;
+            }
+            if (listener->accept_queue.empty()) {
+                r.result = -EAGAIN;
+                return;
+            }
+        }
+        const int fd = take_fd(c.tag);
+        if (fd < 0) return fail("no notify fd was sent for tag " + std::to_string(c.tag));
+        if (!is_stream_unix_socket(fd)) {
+            close(fd);
+            return fail("the notify fd for tag " + std::to_string(c.tag) + " is not a unix stream socket");
+        }
+        tcp_socket* s;
+        if (listener) {
+            s = socket_by_id(listener->accept_queue.front());
+            listener->accept_queue.pop_front();
+            listener->sh->accept_ready.store(static_cast<std::uint32_t>(listener->accept_queue.size()),
+                                             std::memory_order_release);
+            s->notify_fd = fd;
+            tcp_adopt(*s);
+            tcp_names(*s, r);
+        } else {
+            if (c.a != SOCK_STREAM) {
+                close(fd);
+                r.result = -EPROTONOSUPPORT;
+                return;
+            }
+            s = alloc_socket();
+            if (!s) {
+                close(fd);
+                r.result = in_use_ >= limits_.max_sockets ? -EMFILE : -ENOBUFS;
+                return;
+            }
+            s->notify_fd = fd;
+            if (auto res = tcp_open(*s); !res) {
+                free_socket(*s);
+                set(res);
+                return;
+            }
+        }
+        r.sock = s->id;
+        r.result = 0;
+        return;
+    }
+    tcp_socket* s = live_socket(c.sock);
+    if (!s) {
+        r.result = -EBADF;
+        return;
+    }
+    switch (static_cast<shm::op>(c.opcode)) {
+        case shm::op::bind:
+            set(tcp_bind_to(*s, c.addr, c.port, who_.uid == 0 || ntohs(c.port) >= limits_.unprivileged_port_start ||
+                                                     ntohs(c.port) == 0));
+            return;
+        case shm::op::listen: set(tcp_listen_on(*s, c.a)); return;
+        case shm::op::connect: set(tcp_connect_to(*s, c.addr, c.port)); return;
+        case shm::op::shutdown: set(tcp_shutdown_dir(*s, c.a)); return;
+        case shm::op::close: {
+            close(s->notify_fd);
+            s->notify_fd = -1;
+            if (tcp_close_socket(*s, c.a != 0)) free_socket(*s);
+            r.result = 0;
+            return;
+        }
+        case shm::op::setopt: set(tcp_set_option(*s, c.a, c.b, c.c)); return;
+        case shm::op::getopt: {
+            auto v = tcp_get_option(*s, c.a, c.b);
+            if (v) r.value = *v;
+            r.result = v ? 0 : -v.err().code;
+            return;
+        }
+        case shm::op::names:
+            tcp_names(*s, r);
+            r.result = 0;
+            return;
+        default: return fail("unknown opcode " + std::to_string(c.opcode));
+    }
+}
+
+void session::on_doorbell(shm::ring_kind k, std::uint32_t id) {
+    tcp_socket* s = socket_by_id(id);
+    if (id >= sockets_.size()) return fail("doorbell for socket " + std::to_string(id) + " out of range");
+    if (!s) return;  // a socket closed after the app rang: nothing to do
+    switch (k) {
+        case shm::ring_kind::tx_ready:
+            // Clear first, then look: an app that adds bytes after our look sees 0
+            // and rings again (fences pair with the app's in channel send).
+            s->sh->tx_pending.store(0, std::memory_order_relaxed);
+            std::atomic_thread_fence(std::memory_order_seq_cst);
+            if (!tcp_drive_tx(*s)) fail("corrupt send ring on socket " + std::to_string(id));
+            return;
+        case shm::ring_kind::rx_space:
+            if (!tcp_push_rx(*s)) fail("corrupt receive ring on socket " + std::to_string(id));
+            return;
+        case shm::ring_kind::rearm_rx:
+            // The app cleared readability and then found bytes: make the fd readable.
+            if (s->notify_fd >= 0) shm::notify_signal_readable(s->notify_fd);
+            return;
+        case shm::ring_kind::drain_tx:
+            if (s->notify_fd >= 0 && (s->connected || s->sh->status.load(std::memory_order_relaxed) & shm::st_error))
+                shm::notify_unblock_writable(s->notify_fd);
+            return;
+        default: return fail("unknown command ring entry kind " + std::to_string(static_cast<unsigned>(k)));
+    }
+}
+
+int session::take_fd(std::uint64_t tag) {
+    if (auto it = fds_.find(tag); it != fds_.end()) {
+        const int fd = it->second;
+        fds_.erase(it);
+        return fd;
+    }
+    // The app sends the fd before it posts the call, so it is queued by now.
+    for (;;) {
+        shm::fd_message m{};
+        int fd = -1;
+        const ssize_t n = shm::recv_with_fd(ctl_fd_, &m, sizeof m, &fd, MSG_DONTWAIT);
+        if (n <= 0) return -1;
+        if (n != sizeof m || fd < 0) {
+            if (fd >= 0) close(fd);
+            fail("malformed message on the control socket");
+            return -1;
+        }
+        if (m.tag == tag) return fd;
+        if (fds_.size() >= k_max_unclaimed_fds || !fds_.emplace(m.tag, fd).second) {
+            close(fd);
+            fail("too many unclaimed notify fds");
+            return -1;
+        }
+    }
+}
+
+tcp_socket* session::alloc_socket() {
+    if (free_ids_.empty() || in_use_ >= limits_.max_sockets) return nullptr;
+    const std::uint64_t ring_mem = 2ull * seg_.view().geometry().ring_bytes;
+    if (limits_.max_memory && (in_use_ + 1) * ring_mem > limits_.max_memory) return nullptr;
+    const std::uint32_t id = free_ids_.back();
+    free_ids_.pop_back();
+    ++in_use_;
+    auto s = std::make_unique<tcp_socket>();
+    s->owner = this;
+    s->id = id;
+    const auto& v = seg_.view();
+    s->sh = v.socket(id);
+    // The slot is reset by the daemon before the app learns its id; the app's
+    // earlier scribbles (if any) are overwritten here.
+    s->sh->tx.tail.store(0, std::memory_order_relaxed);
+    s->sh->tx.head.store(0, std::memory_order_relaxed);
+    s->sh->rx.tail.store(0, std::memory_order_relaxed);
+    s->sh->rx.head.store(0, std::memory_order_relaxed);
+    s->sh->rx_armed.store(0, std::memory_order_relaxed);
+    s->sh->tx_pending.store(0, std::memory_order_relaxed);
+    s->sh->tx_blocked.store(0, std::memory_order_relaxed);
+    s->sh->rx_full.store(0, std::memory_order_relaxed);
+    s->sh->so_error.store(0, std::memory_order_relaxed);
+    s->sh->accept_ready.store(0, std::memory_order_relaxed);
+    s->sh->tx_unsent.store(0, std::memory_order_relaxed);
+    s->sh->app_tx_lock.store(0, std::memory_order_relaxed);
+    s->sh->app_rx_lock.store(0, std::memory_order_relaxed);
+    s->sh->app_refs.store(0, std::memory_order_relaxed);
+    // release: the resets above are visible before the socket is reported open.
+    s->sh->status.store(shm::st_open, std::memory_order_release);
+    s->tx = shm::byte_ring_consumer(&s->sh->tx, v.tx_data(id), v.geometry().ring_bytes);
+    s->rx = shm::byte_ring_producer(&s->sh->rx, v.rx_data(id), v.geometry().ring_bytes);
+    sockets_[id] = std::move(s);
+    return sockets_[id].get();
+}
+
+void session::free_socket(tcp_socket& s) {
+    const std::uint32_t id = s.id;
+    if (s.notify_fd >= 0) close(s.notify_fd);
+    s.sh->status.store(0, std::memory_order_release);
+    seg_.release_socket_memory(id);
+    sockets_[id].reset();
+    free_ids_.push_back(id);
+    --in_use_;
+}
+
+void session::mark(tcp_socket& s, std::uint8_t bits) {
+    s.pending_ |= bits;
+    if (!s.queued_) {
+        s.queued_ = true;
+        flush_list_.push_back(s.id);
+    }
+}
+
+void session::flush() {
+    if (flush_list_.empty()) return;
+    // seq_cst: the ring publications of this loop come before our loads of
+    // rx_armed; pairs with the fence in the app's readability clear.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    for (std::uint32_t id : flush_list_) {
+        tcp_socket* s = socket_by_id(id);
+        if (!s) continue;
+        s->queued_ = false;
+        if (s->notify_fd < 0) continue;  // not yet accepted: applied at adoption
+        const std::uint8_t bits = s->pending_;
+        s->pending_ = 0;
+        if (bits & nb_hangup) {
+            shutdown(s->notify_fd, SHUT_RDWR);
+            shm::notify_unblock_writable(s->notify_fd);
+            continue;
+        }
+        if (bits & nb_readable) {
+            if (s->sh->rx_armed.load(std::memory_order_relaxed) == 0 &&
+                s->sh->rx_armed.exchange(1, std::memory_order_relaxed) == 0)
+                shm::notify_signal_readable(s->notify_fd);
+        }
+        if (bits & nb_eof) shm::notify_eof(s->notify_fd);
+        if (bits & nb_writable) shm::notify_unblock_writable(s->notify_fd);
+    }
+    flush_list_.clear();
+}
+
+session_report session::report() const {
+    return session_report{who_, in_use_, seg_.resident_bytes()};
+}
+
+}  // namespace shunt::daemon

@@ -1,0 +1,97 @@
+// One attached app process, on the worker that serves it: its segment, its
+// control connection (for the notify fds it passes), and its sockets.
+//
+//   app threads                       worker (session::poll / flush)
+//   -----------                       ------------------------------
+//   call slot: cmd, state=posted
+//   command ring: push(call, slot) --> pop, copy cmd out, validate, execute,
+//                                      cpl, state=done (release), FUTEX_WAKE
+//   send ring bytes, tx_ready      --> tcp_pull_tx
+//                                      tcp_push_rx -> receive ring
+//   notify fd (kernel readiness)  <--  flush(): once per loop, per changed socket
+//
+// Everything read from the segment is untrusted (DESIGN.md "The app is
+// untrusted"): an impossible value ends this session (fail()) with a logged
+// reason and never touches another session's memory.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "daemon/app_segment.hpp"
+#include "daemon/tcp_socket.hpp"
+
+namespace shunt::daemon {
+
+struct app_identity {
+    std::uint64_t id = 0;
+    pid_t pid = 0;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::string cmdline;
+    std::time_t attached = 0;
+};
+
+struct session_limits {
+    std::uint32_t max_sockets = 0;
+    std::uint64_t max_memory = 0;  // bytes of socket rings in use
+    std::uint16_t unprivileged_port_start = 1024;
+};
+
+struct session_report {
+    app_identity who;
+    std::uint32_t sockets = 0;
+    std::uint64_t segment_bytes = 0;
+};
+
+class session {
+public:
+    session(app_identity who, app_segment seg, int ctl_fd, session_limits limits);
+    ~session();  // resets every connection and frees everything
+    session(const session&) = delete;
+    session& operator=(const session&) = delete;
+
+    // Serves at most `budget` command-ring entries, adding the number served
+    // to *served. false: the session has failed (see failure()) and must be destroyed.
+    [[nodiscard]] bool poll(unsigned budget, unsigned* served);
+    // Applies the loop's readiness changes to the notify fds.
+    void flush();
+
+    const app_identity& who() const { return who_; }
+    const std::string& failure() const { return failure_; }
+    session_report report() const;
+
+    // For tcp_socket's callbacks.
+    tcp_socket* alloc_socket();  // nullptr when at the app's limits
+    void free_socket(tcp_socket& s);
+    void mark(tcp_socket& s, std::uint8_t bits);
+    void fail(std::string why);
+    tcp_socket* socket_by_id(std::uint32_t id) const;
+
+private:
+    void on_call(std::uint32_t slot);
+    void execute(const shm::command& c, shm::completion& r);
+    void on_doorbell(shm::ring_kind k, std::uint32_t id);
+    int take_fd(std::uint64_t tag);
+    tcp_socket* live_socket(std::uint32_t id) const;
+
+    app_identity who_;
+    app_segment seg_;
+    int ctl_fd_;
+    session_limits limits_;
+    shm::index_ring_consumer ring_;
+    std::vector<std::unique_ptr<tcp_socket>> sockets_;
+    std::vector<std::uint32_t> free_ids_;
+    std::uint32_t in_use_ = 0;
+    std::unordered_map<std::uint64_t, int> fds_;  // notify fds received, by tag
+    std::vector<std::uint32_t> flush_list_;
+    std::string failure_;
+};
+
+}  // namespace shunt::daemon

@@ -1,0 +1,453 @@
+#include "daemon/tcp_socket.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+// <netinet/tcp.h>'s obsolete TCP_MSS option constant (512) would shadow
+// lwIP's TCP_MSS setting; shunt uses TCP_MAXSEG for the option.
+#undef TCP_MSS
+
+#include <algorithm>
+#include <atomic>
+
+#include "daemon/session.hpp"
+#include "lwip/netif.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/tcp.h"
+
+namespace shunt::daemon {
+namespace {
+
+int errno_of(err_t e) {
+    switch (e) {
+        case ERR_OK: return 0;
+        case ERR_MEM: return ENOBUFS;
+        case ERR_BUF: return ENOBUFS;
+        case ERR_TIMEOUT: return ETIMEDOUT;
+        case ERR_RTE: return ENETUNREACH;
+        case ERR_INPROGRESS: return EINPROGRESS;
+        case ERR_VAL: return EINVAL;
+        case ERR_WOULDBLOCK: return EWOULDBLOCK;
+        case ERR_USE: return EADDRINUSE;
+        case ERR_ALREADY: return EALREADY;
+        case ERR_ISCONN: return EISCONN;
+        case ERR_CONN: return ENOTCONN;
+        case ERR_IF: return ENETDOWN;
+        case ERR_ABRT: return ECONNABORTED;
+        case ERR_RST: return ECONNRESET;
+        case ERR_CLSD: return ENOTCONN;
+        case ERR_ARG: return EINVAL;
+        default: return EIO;
+    }
+}
+
+result<void> fail(int e) { return make_error(e); }
+
+void set_status(tcp_socket& s, std::uint32_t bits) {
+    // release: pairs with the app's acquire load of status; the ring bytes and
+    // so_error written before are visible with the bit.
+    s.sh->status.fetch_or(bits, std::memory_order_release);
+}
+
+// Detaches our callbacks so lwIP never calls into a socket we are about to free.
+void detach(tcp_pcb* pcb) {
+    tcp_arg(pcb, nullptr);
+    if (pcb->state == LISTEN) {
+        tcp_accept(pcb, nullptr);
+        return;
+    }
+    tcp_recv(pcb, nullptr);
+    tcp_sent(pcb, nullptr);
+    tcp_err(pcb, nullptr);
+    tcp_poll(pcb, nullptr, 0);
+}
+
+void free_pending(tcp_socket& s) {
+    if (s.rx_pending) pbuf_free(s.rx_pending);
+    s.rx_pending = nullptr;
+}
+
+// The send ring has room again: the app may write (if it had blocked).
+void maybe_unblock_tx(tcp_socket& s) {
+    if (!s.connected || s.notify_fd < 0) return;
+    // seq_cst fence: our consumption of the ring (head store) comes before the
+    // load of tx_blocked; pairs with the app's fence between its store of
+    // tx_blocked and its look at the ring.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (s.sh->tx_blocked.load(std::memory_order_relaxed) == 0) return;
+    const std::int64_t used = s.tx.readable();
+    if (used < 0 || static_cast<std::uint64_t>(used) > s.tx.capacity() * 3ull / 4) return;
+    if (s.sh->tx_blocked.exchange(0, std::memory_order_relaxed)) s.owner->mark(s, nb_writable);
+}
+
+err_t on_recv(void* arg, tcp_pcb* pcb, pbuf* p, err_t err);
+err_t on_sent(void* arg, tcp_pcb* pcb, u16_t len);
+void on_err(void* arg, err_t err);
+err_t on_connected(void* arg, tcp_pcb* pcb, err_t err);
+err_t on_accept(void* arg, tcp_pcb* newpcb, err_t err);
+
+void attach(tcp_socket& s, tcp_pcb* pcb) {
+    s.pcb = pcb;
+    tcp_arg(pcb, &s);
+    tcp_recv(pcb, on_recv);
+    tcp_sent(pcb, on_sent);
+    tcp_err(pcb, on_err);
+}
+
+// Finishes an app close once the send ring has drained into lwIP.
+bool finish_close(tcp_socket& s) {
+    if (!s.pcb) return true;
+    if (s.tx.readable() > 0) return false;
+    tcp_pcb* pcb = s.pcb;
+    detach(pcb);
+    s.pcb = nullptr;
+    free_pending(s);
+    // lwIP retries a FIN it had no memory for from its timer (TF_CLOSEPEND),
+    // and from here on it owns the pcb through FIN_WAIT and TIME_WAIT.
+    (void)tcp_close(pcb);
+    return true;
+}
+
+err_t on_recv(void* arg, tcp_pcb* pcb, pbuf* p, err_t err) {
+    auto* s = static_cast<tcp_socket*>(arg);
+    if (!s) {
+        if (p) pbuf_free(p);
+        return ERR_OK;
+    }
+    if (err != ERR_OK) {
+        if (p) pbuf_free(p);
+        return ERR_OK;
+    }
+    if (s->closing) {
+        // The app has closed: bytes nobody will read are acknowledged and dropped.
+        if (p) {
+            tcp_recved(pcb, p->tot_len);
+            pbuf_free(p);
+        }
+        return ERR_OK;
+    }
+    if (!p) {
+        s->peer_fin = true;
+    } else if (s->rx_pending) {
+        pbuf_cat(s->rx_pending, p);
+    } else {
+        s->rx_pending = p;
+    }
+    if (!tcp_push_rx(*s)) s->owner->fail("corrupt receive ring on socket " + std::to_string(s->id));
+    return ERR_OK;
+}
+
+err_t on_sent(void* arg, tcp_pcb*, u16_t) {
+    auto* s = static_cast<tcp_socket*>(arg);
+    if (s && !tcp_drive_tx(*s)) s->owner->fail("corrupt send ring on socket " + std::to_string(s->id));
+    return ERR_OK;
+}
+
+// lwIP has freed the pcb (RFC 793 reset, retransmission timeout, or abort).
+void on_err(void* arg, err_t err) {
+    auto* s = static_cast<tcp_socket*>(arg);
+    if (!s) return;
+    s->pcb = nullptr;
+    free_pending(*s);
+    int e = errno_of(err);
+    if (err == ERR_RST && s->connecting) e = ECONNREFUSED;
+    if (err == ERR_ABRT) e = ETIMEDOUT;  // we detach before our own aborts: this one is lwIP's timer
+    s->connecting = false;
+    s->sh->so_error.store(e, std::memory_order_relaxed);
+    set_status(*s, shm::st_error);
+    if (s->closing) {
+        s->owner->free_socket(*s);
+        return;
+    }
+    s->owner->mark(*s, nb_hangup);
+}
+
+err_t on_connected(void* arg, tcp_pcb*, err_t) {
+    auto* s = static_cast<tcp_socket*>(arg);
+    if (!s) return ERR_OK;
+    s->connecting = false;
+    s->connected = true;
+    set_status(*s, shm::st_connected);
+    // The app made its fd unwritable when it opened the socket; now it may write.
+    s->sh->tx_blocked.store(0, std::memory_order_relaxed);
+    s->owner->mark(*s, nb_writable);
+    if (!tcp_drive_tx(*s)) s->owner->fail("corrupt send ring on socket " + std::to_string(s->id));
+    return ERR_OK;
+}
+
+err_t on_accept(void* arg, tcp_pcb* newpcb, err_t err) {
+    auto* l = static_cast<tcp_socket*>(arg);
+    if (!l || err != ERR_OK || !newpcb) return ERR_VAL;
+    tcp_socket* s = nullptr;
+    if (l->accept_queue.size() < l->backlog) s = l->owner->alloc_socket();
+    if (!s) {
+        // Backlog or the app's socket limit reached: refuse (the peer sees RST).
+        tcp_abort(newpcb);
+        return ERR_ABRT;
+    }
+    tcp_backlog_accepted(newpcb);
+    attach(*s, newpcb);
+    s->connected = true;
+    set_status(*s, shm::st_connected);
+    l->accept_queue.push_back(s->id);
+    l->sh->accept_ready.store(static_cast<std::uint32_t>(l->accept_queue.size()), std::memory_order_release);
+    l->owner->mark(*l, nb_readable);
+    return ERR_OK;
+}
+
+}  // namespace
+
+result<void> tcp_open(tcp_socket& s) {
+    tcp_pcb* pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
+    if (!pcb) return fail(ENOBUFS);
+    attach(s, pcb);
+    return {};
+}
+
+result<void> tcp_bind_to(tcp_socket& s, std::uint32_t addr_be, std::uint16_t port_be, bool privileged) {
+    if (!s.pcb || s.pcb->state != CLOSED) return fail(EINVAL);
+    if (s.pcb->local_port != 0) return fail(EINVAL);  // already bound
+    if (!privileged) return fail(EACCES);
+    ip_addr_t a;
+    ip_addr_set_ip4_u32_val(a, addr_be);
+    if (addr_be != 0) {
+        bool ours = false;
+        netif* n;
+        NETIF_FOREACH(n) {
+            if (ip4_addr_get_u32(netif_ip4_addr(n)) == addr_be) ours = true;
+        }
+        if (!ours) return fail(EADDRNOTAVAIL);
+    }
+    const err_t e = tcp_bind(s.pcb, &a, lwip_ntohs(port_be));
+    return e == ERR_OK ? result<void>{} : fail(errno_of(e));
+}
+
+result<void> tcp_listen_on(tcp_socket& s, int backlog) {
+    const std::uint32_t bl = backlog <= 0 ? 1u : std::min<std::uint32_t>(static_cast<std::uint32_t>(backlog), 4096u);
+    if (s.listener) {
+        s.backlog = bl;
+        return {};
+    }
+    if (!s.pcb || s.pcb->state != CLOSED) return fail(EINVAL);
+    if (s.pcb->local_port == 0) {
+        // listen() without bind(): the kernel binds an ephemeral port.
+        if (tcp_bind(s.pcb, IP4_ADDR_ANY, 0) != ERR_OK) return fail(EADDRINUSE);
+    }
+    err_t e = ERR_OK;
+    tcp_pcb* l = tcp_listen_with_backlog_and_err(s.pcb, 255, &e);
+    if (!l) return fail(errno_of(e));
+    // lwIP freed the old pcb and gave us the listening one.
+    s.pcb = l;
+    tcp_arg(l, &s);
+    tcp_accept(l, on_accept);
+    s.listener = true;
+    s.backlog = bl;
+    set_status(s, shm::st_listening);
+    return {};
+}
+
+result<void> tcp_connect_to(tcp_socket& s, std::uint32_t addr_be, std::uint16_t port_be) {
+    if (s.listener) return fail(EISCONN);
+    if (s.connecting) return fail(EALREADY);
+    if (s.connected) return fail(EISCONN);
+    if (!s.pcb) return fail(s.sh->so_error.load(std::memory_order_relaxed) ?: ECONNABORTED);
+    ip_addr_t a;
+    ip_addr_set_ip4_u32_val(a, addr_be);
+    const err_t e = tcp_connect(s.pcb, &a, lwip_ntohs(port_be), on_connected);
+    if (e != ERR_OK) return fail(errno_of(e));
+    s.connecting = true;
+    return fail(EINPROGRESS);
+}
+
+result<void> tcp_shutdown_dir(tcp_socket& s, int how) {
+    if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) return fail(EINVAL);
+    if (!s.connected && !s.listener) return fail(ENOTCONN);
+    if (s.listener) {
+        // Linux: shutdown of a listener stops it accepting; pending accepts fail.
+        return fail(ENOTCONN);
+    }
+    if (how != SHUT_RD) {
+        s.fin_requested = true;
+        set_status(s, shm::st_tx_shut);
+        if (!tcp_pull_tx(s)) s.owner->fail("corrupt send ring on socket " + std::to_string(s.id));
+    }
+    return {};
+}
+
+result<void> tcp_set_option(tcp_socket& s, int level, int name, int value) {
+    tcp_pcb* p = s.pcb;
+    if (!p) return {};  // a dead connection keeps no options (the kernel accepts them too)
+    if (level == IPPROTO_TCP) {
+        if (s.listener) return {};
+        switch (name) {
+            case TCP_NODELAY:
+                if (value) tcp_nagle_disable(p);
+                else tcp_nagle_enable(p);
+                return {};
+            case TCP_KEEPIDLE: p->keep_idle = static_cast<u32_t>(value) * 1000; return {};
+            case TCP_KEEPINTVL: p->keep_intvl = static_cast<u32_t>(value) * 1000; return {};
+            case TCP_KEEPCNT: p->keep_cnt = static_cast<u32_t>(value); return {};
+            default: return fail(ENOPROTOOPT);
+        }
+    }
+    if (level == SOL_SOCKET) {
+        switch (name) {
+            case SO_KEEPALIVE:
+                if (value) ip_set_option(p, SOF_KEEPALIVE);
+                else ip_reset_option(p, SOF_KEEPALIVE);
+                return {};
+            case SO_REUSEADDR:
+                if (value) ip_set_option(p, SOF_REUSEADDR);
+                else ip_reset_option(p, SOF_REUSEADDR);
+                return {};
+            default: return fail(ENOPROTOOPT);
+        }
+    }
+    return fail(ENOPROTOOPT);
+}
+
+result<int> tcp_get_option(const tcp_socket& s, int level, int name) {
+    const tcp_pcb* p = s.pcb;
+    if (level == IPPROTO_TCP) {
+        switch (name) {
+            case TCP_NODELAY: return p && !s.listener && tcp_nagle_disabled(p) ? 1 : 0;
+            case TCP_KEEPIDLE: return p ? static_cast<int>(p->keep_idle / 1000) : 0;
+            case TCP_KEEPINTVL: return p ? static_cast<int>(p->keep_intvl / 1000) : 0;
+            case TCP_KEEPCNT: return p ? static_cast<int>(p->keep_cnt) : 0;
+            case TCP_MAXSEG: return p && !s.listener ? static_cast<int>(tcp_mss(p)) : TCP_MSS;
+            default: return make_error(ENOPROTOOPT);
+        }
+    }
+    if (level == SOL_SOCKET) {
+        switch (name) {
+            case SO_KEEPALIVE: return p && ip_get_option(p, SOF_KEEPALIVE) ? 1 : 0;
+            case SO_REUSEADDR: return p && ip_get_option(p, SOF_REUSEADDR) ? 1 : 0;
+            case SO_ACCEPTCONN: return s.listener ? 1 : 0;
+            default: return make_error(ENOPROTOOPT);
+        }
+    }
+    return make_error(ENOPROTOOPT);
+}
+
+void tcp_names(const tcp_socket& s, shm::completion& c) {
+    if (!s.pcb) return;
+    c.local_addr = ip4_addr_get_u32(ip_2_ip4(&s.pcb->local_ip));
+    c.local_port = lwip_htons(s.pcb->local_port);
+    if (!s.listener) {
+        c.peer_addr = ip4_addr_get_u32(ip_2_ip4(&s.pcb->remote_ip));
+        c.peer_port = lwip_htons(s.pcb->remote_port);
+    }
+}
+
+bool tcp_close_socket(tcp_socket& s, bool abort) {
+    s.closing = true;
+    for (std::uint32_t id : s.accept_queue) {
+        if (tcp_socket* c = s.owner->socket_by_id(id)) {
+            tcp_reset(*c);
+            s.owner->free_socket(*c);
+        }
+    }
+    s.accept_queue.clear();
+    if (!s.pcb) return true;
+    if (abort || s.listener) {
+        if (abort) {
+            tcp_reset(s);
+            return true;
+        }
+        tcp_pcb* l = s.pcb;
+        detach(l);
+        s.pcb = nullptr;
+        tcp_close(l);  // a listening pcb closes without failing
+        return true;
+    }
+    // Kernel semantics: queued bytes still go out, then the FIN.
+    if (!tcp_pull_tx(s)) return true;
+    return finish_close(s);
+}
+
+void tcp_reset(tcp_socket& s) {
+    free_pending(s);
+    if (!s.pcb) return;
+    tcp_pcb* p = s.pcb;
+    s.pcb = nullptr;
+    detach(p);
+    if (p->state == LISTEN) tcp_close(p);
+    else tcp_abort(p);  // RST to the peer
+}
+
+void tcp_adopt(tcp_socket& s) {
+    std::uint8_t bits = 0;
+    if (s.rx.tail() != 0 || s.peer_fin) bits |= nb_readable;
+    if (s.sh->status.load(std::memory_order_relaxed) & shm::st_rx_eof) bits |= nb_eof;
+    if (!s.pcb) bits |= nb_hangup;
+    if (bits) s.owner->mark(s, bits);
+}
+
+bool tcp_pull_tx(tcp_socket& s) {
+    if (!s.pcb || s.listener || !s.connected) return true;
+    bool wrote = false;
+    for (;;) {
+        const std::int64_t avail = s.tx.readable();
+        if (avail < 0) return false;
+        if (avail == 0) break;
+        const u16_t room = tcp_sndbuf(s.pcb);
+        if (room == 0 || tcp_sndqueuelen(s.pcb) >= TCP_SND_QUEUELEN) break;
+        const std::uint8_t* p;
+        std::size_t n = s.tx.contiguous(static_cast<std::size_t>(avail), &p);
+        n = std::min<std::size_t>(n, room);
+        const bool more = n < static_cast<std::size_t>(avail);
+        // COPY: the ring bytes are free for the app as soon as lwIP has them.
+        const err_t e = tcp_write(s.pcb, p, static_cast<u16_t>(n),
+                                  TCP_WRITE_FLAG_COPY | (more ? TCP_WRITE_FLAG_MORE : 0));
+        if (e == ERR_MEM) break;
+        if (e != ERR_OK) return true;  // the connection is closing; on_err reports it
+        s.tx.consume(n);
+        wrote = true;
+    }
+    s.sh->tx_unsent.store(static_cast<std::uint32_t>(TCP_SND_BUF - tcp_sndbuf(s.pcb)), std::memory_order_relaxed);
+    if (wrote) tcp_output(s.pcb);
+    maybe_unblock_tx(s);
+    if (s.tx.readable() == 0 && s.fin_requested && !s.closing && s.pcb &&
+        (s.pcb->state == ESTABLISHED || s.pcb->state == CLOSE_WAIT)) {
+        tcp_shutdown(s.pcb, 0, 1);
+    }
+    return true;
+}
+
+bool tcp_drive_tx(tcp_socket& s) {
+    if (!tcp_pull_tx(s)) return false;
+    if (s.closing && finish_close(s)) s.owner->free_socket(s);  // s is gone
+    return true;
+}
+
+bool tcp_push_rx(tcp_socket& s) {
+    bool pushed = false;
+    while (s.rx_pending) {
+        const std::int64_t space = s.rx.free_space();
+        if (space < 0) return false;
+        if (space == 0) break;
+        pbuf* p = s.rx_pending;
+        const std::size_t n = std::min<std::size_t>(p->len, static_cast<std::size_t>(space));
+        if (s.rx.write(p->payload, n) < 0) return false;
+        pushed = true;
+        if (s.pcb) tcp_recved(s.pcb, static_cast<u16_t>(n));
+        // Frees the pbufs wholly copied and advances into a partly copied one.
+        s.rx_pending = pbuf_free_header(p, static_cast<u16_t>(n));
+    }
+    if (s.rx_pending) {
+        // Tell the app to ring rx_space when it makes room; then look again in
+        // case it already did (fences pair with the app's after its read).
+        s.sh->rx_full.store(1, std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        if (s.rx.free_space() > 0 && s.sh->rx_full.exchange(0, std::memory_order_relaxed)) return tcp_push_rx(s);
+    }
+    if (s.peer_fin && !s.rx_pending && !(s.sh->status.load(std::memory_order_relaxed) & shm::st_rx_eof)) {
+        set_status(s, shm::st_rx_eof);
+        s.owner->mark(s, nb_eof | nb_readable);
+    } else if (pushed) {
+        s.owner->mark(s, nb_readable);
+    }
+    return true;
+}
+
+}  // namespace shunt::daemon

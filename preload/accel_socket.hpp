@@ -1,0 +1,45 @@
+// An accelerated socket as this process sees it. Several fds of the process
+// may refer to it (dup), each an fd of the same notify socketpair end; the
+// socket's daemon side closes when the last fd in the last process sharing
+// it (fork) is closed.
+//
+// Objects are recycled through a free list and never returned to the
+// allocator: a thread that looked an fd up just as another thread closed it
+// (an app race the kernel also leaves undefined) touches a valid object.
+#pragma once
+
+#include <sys/time.h>
+
+#include <atomic>
+#include <cstdint>
+
+#include "shm/byte_ring.hpp"
+#include "shm/segment.hpp"
+
+namespace shunt::preload {
+
+class channel;
+
+struct accel_socket {
+    channel* ch = nullptr;
+    std::uint32_t id = 0;
+    shm::socket_shared* sh = nullptr;
+    shm::byte_ring_producer tx;
+    shm::byte_ring_consumer rx;
+    std::atomic<int> fd_refs{0};  // fds of this process naming it
+    std::atomic<bool> nonblocking{false};
+    std::atomic<bool> listener{false};
+    std::atomic<bool> shut_rd{false};
+    std::atomic<bool> shut_wr{false};
+    std::atomic<bool> connect_reported{false};  // a non-blocking connect's outcome was read
+    // Options kept on the app side (the kernel's values are what getsockopt reports).
+    int linger_on = 0, linger_s = 0;
+    timeval rcvtimeo{}, sndtimeo{};
+    int rcvbuf = 0, sndbuf = 0;
+    accel_socket* next_free = nullptr;
+};
+
+accel_socket* accel_socket_new();
+void accel_socket_free(accel_socket* s);
+
+}  // namespace shunt::preload

@@ -1,0 +1,192 @@
+#include "preload/channel.hpp"
+
+#include <poll.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/un.h>
+#include <time.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#include "preload/log.hpp"
+#include "shm/fd_passing.hpp"
+#include "shm/futex.hpp"
+#include "shm/protocol.hpp"
+#include "shm/sys.hpp"
+
+namespace shunt::preload {
+namespace {
+
+constexpr const char* k_default_socket = "/run/shunt/control.sock";
+
+std::mutex g_mu;
+std::atomic<int> g_state{0};  // 0 not tried, 1 attached, 2 absent
+channel* g_channel = nullptr;
+
+std::uint64_t now_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+}  // namespace
+
+channel* channel::existing() {
+    // acquire: pairs with the release in get(), so the channel is complete.
+    return g_state.load(std::memory_order_acquire) == 1 ? g_channel : nullptr;
+}
+
+channel* channel::get() {
+    const int st = g_state.load(std::memory_order_acquire);
+    if (st == 1) return g_channel;
+    if (st == 2) return nullptr;
+    std::lock_guard lk(g_mu);
+    if (g_state.load(std::memory_order_relaxed) == 0) {
+        auto* c = new (std::nothrow) channel();
+        if (c && c->attach()) {
+            g_channel = c;
+            g_state.store(1, std::memory_order_release);
+        } else {
+            delete c;
+            g_state.store(2, std::memory_order_release);
+        }
+    }
+    return g_state.load(std::memory_order_relaxed) == 1 ? g_channel : nullptr;
+}
+
+bool channel::attach() {
+    const char* path = std::getenv("SHUNT_SOCKET");
+    if (!path || !*path) path = k_default_socket;
+    if (const char* s = std::getenv("SHUNT_SPIN_US")) spin_us_ = static_cast<unsigned>(std::strtoul(s, nullptr, 10));
+
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    if (std::strlen(path) >= sizeof sa.sun_path) {
+        log_line(log_level::warn, "SHUNT_SOCKET path too long; running on the kernel");
+        return false;
+    }
+    std::strcpy(sa.sun_path, path);
+    const long fd = shm::sys::raw(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    ctl_ = static_cast<int>(fd);
+    auto give_up = [this](const char* why, int err) {
+        log_line(log_level::info, "no shuntd at control socket (%s: %s); sockets stay on the kernel", why,
+                 std::strerror(err));
+        shm::sys::close(ctl_);
+        ctl_ = -1;
+        return false;
+    };
+    if (long r = shm::sys::raw(SYS_connect, ctl_, reinterpret_cast<long>(&sa), sizeof sa); r < 0)
+        return give_up("connect", static_cast<int>(-r));
+    timeval tv{5, 0};
+    shm::sys::setsockopt(ctl_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+
+    shm::attach_request req{shm::k_segment_magic, shm::k_protocol_version, 0};
+    if (int r = shm::send_with_fd(ctl_, &req, sizeof req, -1, 0); r < 0) return give_up("attach", -r);
+    shm::attach_reply rep{};
+    int memfd = -1;
+    const ssize_t n = shm::recv_with_fd(ctl_, &rep, sizeof rep, &memfd, 0);
+    if (n != sizeof rep || rep.magic != shm::k_segment_magic) {
+        if (memfd >= 0) shm::sys::close(memfd);
+        return give_up("attach reply", n < 0 ? static_cast<int>(-n) : EPROTO);
+    }
+    if (rep.status != 0 || memfd < 0) {
+        if (memfd >= 0) shm::sys::close(memfd);
+        log_line(log_level::warn, "shuntd refused this process (%s); sockets stay on the kernel",
+                 std::strerror(rep.status ? rep.status : EPROTO));
+        shm::sys::close(ctl_);
+        ctl_ = -1;
+        return false;
+    }
+    void* base = mmap(nullptr, rep.segment_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, memfd, 0);
+    shm::sys::close(memfd);
+    if (base == MAP_FAILED) return give_up("mmap", errno);
+    const auto* h = static_cast<const shm::segment_header*>(base);
+    const shm::segment_geometry& g = h->geometry;
+    const shm::segment_geometry want = shm::make_geometry(g.max_sockets, g.ring_bytes, g.call_slots);
+    if (h->magic != shm::k_segment_magic || h->version != shm::k_protocol_version || g.size != rep.segment_size ||
+        std::memcmp(&want, &g, sizeof g) != 0 || !shm::is_pow2(g.ring_bytes) || g.call_slots == 0) {
+        munmap(base, rep.segment_size);
+        return give_up("segment header", EPROTO);
+    }
+    view_ = shm::segment_view(base, g);
+    // Seal the control socket's receive timeout back to blocking-forever: it is
+    // only ever polled for hang-up from now on.
+    tv = {0, 0};
+    shm::sys::setsockopt(ctl_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    log_line(log_level::debug, "attached to shuntd (session %llu, %u sockets of %u-byte rings)",
+             static_cast<unsigned long long>(rep.session), g.max_sockets, g.ring_bytes);
+    return true;
+}
+
+bool channel::daemon_alive() const {
+    pollfd p{ctl_, POLLRDHUP, 0};
+    const long r = shm::sys::raw(SYS_poll, reinterpret_cast<long>(&p), 1, 0);
+    return !(r > 0 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL)));
+}
+
+void channel::ring(shm::ring_kind k, std::uint32_t sock) {
+    auto prod = view_.ring_producer();
+    // The ring has room for every doorbell and call the protocol allows; a
+    // full ring means a daemon that stopped serving us.
+    while (!prod.push(shm::ring_value(k, sock))) {
+        if (!daemon_alive()) return;
+        sched_yield();
+    }
+}
+
+shm::completion channel::call(shm::command cmd, int fd_to_send) {
+    shm::completion fail{};
+    fail.result = -ECONNRESET;
+    const auto& g = view_.geometry();
+    shm::call_slot* slot = nullptr;
+    std::uint32_t idx = 0;
+    for (unsigned tries = 0; !slot; ++tries) {
+        idx = next_slot_.fetch_add(1, std::memory_order_relaxed) % g.call_slots;
+        shm::call_slot* s = view_.call(idx);
+        std::uint32_t expect = shm::call_free;
+        // acquire: pairs with the previous user's release of `free`.
+        if (s->state.compare_exchange_strong(expect, shm::call_owned, std::memory_order_acquire,
+                                             std::memory_order_relaxed)) {
+            slot = s;
+        } else if (tries % g.call_slots == g.call_slots - 1) {
+            if (!daemon_alive()) return fail;
+            sched_yield();
+        }
+    }
+    ++slot->generation;
+    cmd.tag = (static_cast<std::uint64_t>(slot->generation) << 32) | idx;
+    if (fd_to_send >= 0) {
+        const shm::fd_message m{cmd.tag};
+        if (shm::send_with_fd(ctl_, &m, sizeof m, fd_to_send, 0) != 0) {
+            slot->state.store(shm::call_free, std::memory_order_release);
+            return fail;
+        }
+    }
+    slot->cmd = cmd;
+    // release: pairs with the daemon's acquire load of state; cmd is complete.
+    slot->state.store(shm::call_posted, std::memory_order_release);
+    ring(shm::ring_kind::call, idx);
+
+    const std::uint64_t spin_until = spin_us_ ? now_ns() + spin_us_ * 1000ull : 0;
+    for (;;) {
+        // acquire: pairs with the daemon's release of `done`; cpl is complete.
+        std::uint32_t st = slot->state.load(std::memory_order_acquire);
+        if (st == shm::call_done) break;
+        if (spin_until && now_ns() < spin_until) continue;
+        if (st == shm::call_posted &&
+            !slot->state.compare_exchange_strong(st, shm::call_sleeping, std::memory_order_acquire))
+            continue;  // done meanwhile
+        const timespec t{0, 200'000'000};
+        if (shm::futex_wait(&slot->state, shm::call_sleeping, &t) != 0 && errno == ETIMEDOUT && !daemon_alive())
+            return fail;  // the slot stays claimed: the segment is dead anyway
+    }
+    const shm::completion c = slot->cpl;
+    slot->state.store(shm::call_free, std::memory_order_release);
+    return c;
+}
+
+}  // namespace shunt::preload

@@ -1,0 +1,53 @@
+// The app's end of the shm channel: attaching to shuntd, the mapped segment,
+// calls (command + completion through a call slot) and doorbells.
+//
+// One channel per process, created on the first socket that the policy would
+// accelerate. If no daemon answers, the channel stays "absent" and every
+// socket stays on the kernel (one log line, no error). A forked child keeps
+// using its parent's channel: the mapping, the control connection and the
+// sockets it inherited are all still there.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+
+#include "base/result.hpp"
+#include "shm/segment.hpp"
+
+namespace shunt::preload {
+
+class channel {
+public:
+    // The process's channel, attaching on first use; nullptr when no daemon
+    // is reachable (then everything goes to the kernel).
+    static channel* get();
+    // Without attaching: the channel if one exists.
+    static channel* existing();
+
+    const shm::segment_view& view() const { return view_; }
+    const shm::segment_header& header() const { return *view_.header(); }
+
+    // Runs one call: claims a slot, passes `fd_to_send` (if >= 0) tagged with
+    // the call, posts cmd and sleeps until the daemon completes it. Returns the
+    // completion; result < 0 is -errno. -ECONNRESET if the daemon is gone.
+    shm::completion call(shm::command cmd, int fd_to_send = -1);
+    // A doorbell (tx_ready, rx_space, ...) for socket id.
+    void ring(shm::ring_kind k, std::uint32_t sock);
+    // Is the daemon still there? (a zero-timeout poll of the control socket)
+    bool daemon_alive() const;
+
+    unsigned spin_us() const { return spin_us_; }
+
+private:
+    channel() = default;
+    bool attach();
+
+    int ctl_ = -1;
+    shm::segment_view view_;
+    unsigned spin_us_ = 0;
+    std::atomic<std::uint32_t> next_slot_{0};
+};
+
+}  // namespace shunt::preload

@@ -1,0 +1,80 @@
+#include "preload/fd_table.hpp"
+
+#include <sys/mman.h>
+#include <sys/resource.h>
+
+#include <mutex>
+
+namespace shunt::preload {
+namespace {
+
+constexpr int k_max_fds = 1 << 20;
+std::atomic<accel_socket*>* g_table = nullptr;
+int g_size = 0;
+std::atomic<int> g_high{0};  // one past the highest fd ever set
+std::once_flag g_once;
+
+std::mutex g_free_mu;
+accel_socket* g_free = nullptr;
+
+}  // namespace
+
+accel_socket* accel_socket_new() {
+    {
+        std::lock_guard lk(g_free_mu);
+        if (g_free) {
+            accel_socket* s = g_free;
+            g_free = s->next_free;
+            s->~accel_socket();
+            return new (s) accel_socket();
+        }
+    }
+    return new (std::nothrow) accel_socket();
+}
+
+void accel_socket_free(accel_socket* s) {
+    std::lock_guard lk(g_free_mu);
+    s->next_free = g_free;
+    g_free = s;
+}
+
+namespace fd_table {
+
+void init() noexcept {
+    std::call_once(g_once, [] {
+        rlimit rl{};
+        int n = 65536;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY)
+            n = rl.rlim_max > static_cast<rlim_t>(k_max_fds) ? k_max_fds : static_cast<int>(rl.rlim_max);
+        if (n < 1024) n = 1024;
+        void* p = mmap(nullptr, sizeof(std::atomic<accel_socket*>) * static_cast<std::size_t>(n),
+                       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED) return;
+        g_table = static_cast<std::atomic<accel_socket*>*>(p);
+        g_size = n;
+    });
+}
+
+int capacity() noexcept { return g_high.load(std::memory_order_relaxed); }
+
+accel_socket* get(int fd) noexcept {
+    if (fd < 0 || fd >= g_size) return nullptr;
+    // acquire: pairs with set()'s release, so the socket is fully built.
+    return g_table[fd].load(std::memory_order_acquire);
+}
+
+void set(int fd, accel_socket* s) noexcept {
+    if (fd < 0 || fd >= g_size) return;
+    g_table[fd].store(s, std::memory_order_release);
+    int h = g_high.load(std::memory_order_relaxed);
+    while (h <= fd && !g_high.compare_exchange_weak(h, fd + 1, std::memory_order_relaxed)) {
+    }
+}
+
+accel_socket* take(int fd) noexcept {
+    if (fd < 0 || fd >= g_size) return nullptr;
+    return g_table[fd].exchange(nullptr, std::memory_order_acq_rel);
+}
+
+}  // namespace fd_table
+}  // namespace shunt::preload

@@ -1,0 +1,33 @@
+// Which of the process's fds are accelerated: an array indexed by fd, sized
+// to the process's hard RLIMIT_NOFILE (capped), mapped once and never moved.
+// A kernel fd costs one relaxed-acquire load of a null entry.
+#pragma once
+
+#include "preload/accel_socket.hpp"
+
+namespace shunt::preload::fd_table {
+
+// Set up at load; safe to call again (no-op).
+void init() noexcept;
+// The socket fd names, or nullptr (kernel fd, or out of range).
+accel_socket* get(int fd) noexcept;
+// fd now names s (takes one of s's fd_refs, which the caller has added).
+void set(int fd, accel_socket* s) noexcept;
+// Forgets fd; returns what it named.
+accel_socket* take(int fd) noexcept;
+// Calls f(fd, socket) for every accelerated fd.
+template <typename F>
+void for_each(F&& f);
+// One past the highest fd ever accelerated (the range for_each visits).
+int capacity() noexcept;
+
+}  // namespace shunt::preload::fd_table
+
+namespace shunt::preload::fd_table {
+template <typename F>
+void for_each(F&& f) {
+    const int n = capacity();
+    for (int fd = 0; fd < n; ++fd)
+        if (accel_socket* s = get(fd)) f(fd, s);
+}
+}  // namespace shunt::preload::fd_table

@@ -1,0 +1,53 @@
+#include "preload/policy.hpp"
+
+#include <arpa/inet.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace shunt::preload {
+namespace {
+
+bool env_flag(const char* name, bool dflt) {
+    const char* v = std::getenv(name);
+    if (!v || !*v) return dflt;
+    return !(std::strcmp(v, "0") == 0 || std::strcmp(v, "no") == 0 || std::strcmp(v, "off") == 0);
+}
+
+bool loopback(std::uint32_t addr_be) { return (ntohl(addr_be) >> 24) == 127; }
+
+std::uint32_t mask_of(std::uint32_t len) { return len == 0 ? 0 : htonl(~0u << (32 - (len > 32 ? 32 : len))); }
+
+}  // namespace
+
+policy_env read_policy_env() {
+    return policy_env{env_flag("SHUNT_ACCELERATE", true), env_flag("SHUNT_BIND_ANY", false)};
+}
+
+bool on_served_subnet(std::uint32_t addr, const shm::served_route* routes, std::uint32_t n) {
+    for (std::uint32_t i = 0; i < n && i < shm::k_max_routes; ++i) {
+        const std::uint32_t m = mask_of(routes[i].prefix_len);
+        if ((addr & m) == (routes[i].addr & m)) return true;
+    }
+    return false;
+}
+
+bool accelerate_connect(const sockaddr_in& dst, const shm::served_route* routes, std::uint32_t n,
+                        const policy_env& env) {
+    if (!env.enabled || dst.sin_family != AF_INET) return false;
+    const std::uint32_t a = dst.sin_addr.s_addr;
+    if (loopback(a) || a == INADDR_ANY || a == INADDR_BROADCAST) return false;
+    return on_served_subnet(a, routes, n);
+}
+
+bool accelerate_bind(const sockaddr_in& local, const shm::served_route* routes, std::uint32_t n,
+                     const policy_env& env) {
+    if (!env.enabled || local.sin_family != AF_INET) return false;
+    const std::uint32_t a = local.sin_addr.s_addr;
+    if (a == INADDR_ANY) return env.bind_any && n > 0;
+    for (std::uint32_t i = 0; i < n && i < shm::k_max_routes; ++i)
+        if (routes[i].addr == a) return true;
+    return false;
+}
+
+}  // namespace shunt::preload

@@ -1,0 +1,438 @@
+#include "preload/socket_ops.hpp"
+
+#include <fcntl.h>
+#include <linux/sockios.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "preload/app_lock.hpp"
+#include "preload/channel.hpp"
+#include "preload/fd_table.hpp"
+#include "shm/notify.hpp"
+#include "shm/sys.hpp"
+
+namespace shunt::preload {
+namespace {
+
+using shm::sys::raw;
+
+error err(int e) { return error{e, {}}; }
+
+shm::command make_cmd(shm::op o, const accel_socket& s) {
+    shm::command c{};
+    c.opcode = static_cast<std::uint32_t>(o);
+    c.sock = s.id;
+    return c;
+}
+
+std::size_t iov_total(const iovec* iov, int n) {
+    std::size_t t = 0;
+    for (int i = 0; i < n; ++i) t += iov[i].iov_len;
+    return t;
+}
+
+int timeout_ms(const timeval& tv) {
+    if (tv.tv_sec == 0 && tv.tv_usec == 0) return -1;
+    const long long ms = static_cast<long long>(tv.tv_sec) * 1000 + (tv.tv_usec + 999) / 1000;
+    return ms > 0x7fffffff ? 0x7fffffff : static_cast<int>(ms);
+}
+
+// Sleeps in the kernel until fd has one of `events`. 0 ready, -EAGAIN on
+// timeout, -EINTR on a signal.
+int wait_fd(int fd, short events, int ms) {
+    pollfd p{fd, events, 0};
+    const long r = raw(SYS_poll, reinterpret_cast<long>(&p), 1, ms);
+    if (r < 0) return static_cast<int>(r);
+    return r == 0 ? -EAGAIN : 0;
+}
+
+void raise_sigpipe(int flags) {
+    if (!(flags & MSG_NOSIGNAL)) pthread_kill(pthread_self(), SIGPIPE);
+}
+
+std::uint32_t status_of(const accel_socket& s) {
+    // acquire: pairs with the daemon's release of status; ring bytes and
+    // so_error published before it are visible.
+    return s.sh->status.load(std::memory_order_acquire);
+}
+
+// The daemon's pending error, consumed (as the kernel's sock_error()).
+int take_error(accel_socket& s) { return s.sh->so_error.exchange(0, std::memory_order_relaxed); }
+
+// Options the kernel socket had before it moved, forwarded to shuntd.
+void replay_options(int fd, accel_socket& s) {
+    struct opt {
+        int level, name, dflt;
+    };
+    static constexpr opt forwarded[] = {
+        {SOL_SOCKET, SO_REUSEADDR, 0}, {SOL_SOCKET, SO_KEEPALIVE, 0}, {IPPROTO_TCP, TCP_NODELAY, 0},
+        {IPPROTO_TCP, TCP_KEEPIDLE, 7200}, {IPPROTO_TCP, TCP_KEEPINTVL, 75}, {IPPROTO_TCP, TCP_KEEPCNT, 9},
+    };
+    for (const auto& o : forwarded) {
+        int v = 0;
+        socklen_t len = sizeof v;
+        if (shm::sys::getsockopt(fd, o.level, o.name, &v, &len) < 0 || v == o.dflt) continue;
+        (void)op_setsockopt(s, o.level, o.name, &v, sizeof v);
+    }
+    linger l{};
+    socklen_t len = sizeof l;
+    if (shm::sys::getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) == 0) {
+        s.linger_on = l.l_onoff;
+        s.linger_s = l.l_linger;
+    }
+    len = sizeof s.rcvtimeo;
+    shm::sys::getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &s.rcvtimeo, &len);
+    len = sizeof s.sndtimeo;
+    shm::sys::getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &s.sndtimeo, &len);
+    len = sizeof s.rcvbuf;
+    shm::sys::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &s.rcvbuf, &len);
+    len = sizeof s.sndbuf;
+    shm::sys::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &s.sndbuf, &len);
+}
+
+accel_socket* build(channel* ch, std::uint32_t id) {
+    const auto& v = ch->view();
+    if (id >= v.geometry().max_sockets) return nullptr;
+    accel_socket* s = accel_socket_new();
+    if (!s) return nullptr;
+    s->ch = ch;
+    s->id = id;
+    s->sh = v.socket(id);
+    s->tx = shm::byte_ring_producer(&s->sh->tx, v.tx_data(id), v.geometry().ring_bytes);
+    s->rx = shm::byte_ring_consumer(&s->sh->rx, v.rx_data(id), v.geometry().ring_bytes);
+    s->sh->app_refs.store(1, std::memory_order_relaxed);
+    s->fd_refs.store(1, std::memory_order_relaxed);
+    return s;
+}
+
+void fill_sockaddr(sockaddr* addr, socklen_t* len, std::uint32_t a, std::uint16_t port) {
+    if (!addr || !len) return;
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = a;
+    sin.sin_port = port;
+    std::memcpy(addr, &sin, std::min<std::size_t>(*len, sizeof sin));
+    *len = sizeof sin;
+}
+
+}  // namespace
+
+result<accel_socket*> accelerate(int fd) {
+    channel* ch = channel::get();
+    if (!ch) return static_cast<accel_socket*>(nullptr);
+    const long fl = raw(SYS_fcntl, fd, F_GETFL);
+    const long fdfl = raw(SYS_fcntl, fd, F_GETFD);
+    if (fl < 0 || fdfl < 0) return err(EBADF);
+    int pair[2];
+    if (int r = shm::notify_pair(pair); r < 0) return err(-r);
+    // Not writable until connected (a listener never is), as the kernel's socket.
+    shm::notify_block_writable(pair[0]);
+    shm::command c{};
+    c.opcode = static_cast<std::uint32_t>(shm::op::open);
+    c.a = SOCK_STREAM;
+    const shm::completion cpl = ch->call(c, pair[1]);
+    shm::sys::close(pair[1]);
+    if (cpl.result < 0) {
+        shm::sys::close(pair[0]);
+        return err(static_cast<int>(-cpl.result));
+    }
+    accel_socket* s = build(ch, cpl.sock);
+    if (!s) {
+        shm::sys::close(pair[0]);
+        return err(ENOBUFS);
+    }
+    s->sh->tx_blocked.store(1, std::memory_order_relaxed);
+    s->nonblocking.store((fl & O_NONBLOCK) != 0, std::memory_order_relaxed);
+    replay_options(fd, *s);
+    // The notify end takes over the fd number (closing the kernel socket).
+    raw(SYS_dup3, pair[0], fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
+    shm::sys::close(pair[0]);
+    if (fl & O_NONBLOCK) raw(SYS_fcntl, fd, F_SETFL, O_NONBLOCK);
+    return s;
+}
+
+result<int> op_bind(accel_socket& s, const sockaddr_in& a) {
+    shm::command c = make_cmd(shm::op::bind, s);
+    c.addr = a.sin_addr.s_addr;
+    c.port = a.sin_port;
+    const auto cpl = s.ch->call(c);
+    if (cpl.result < 0) return err(static_cast<int>(-cpl.result));
+    return 0;
+}
+
+result<int> op_listen(accel_socket& s, int backlog) {
+    shm::command c = make_cmd(shm::op::listen, s);
+    c.a = backlog;
+    const auto cpl = s.ch->call(c);
+    if (cpl.result < 0) return err(static_cast<int>(-cpl.result));
+    s.listener.store(true, std::memory_order_relaxed);
+    return 0;
+}
+
+result<int> op_connect(int fd, accel_socket& s, const sockaddr_in& a) {
+    shm::command c = make_cmd(shm::op::connect, s);
+    c.addr = a.sin_addr.s_addr;
+    c.port = a.sin_port;
+    const auto cpl = s.ch->call(c);
+    if (cpl.result != -EINPROGRESS) {
+        if (cpl.result == -EISCONN && (status_of(s) & shm::st_connected) &&
+            !s.connect_reported.exchange(true, std::memory_order_relaxed))
+            return 0;  // the second connect() of a non-blocking connect that succeeded
+        return err(cpl.result < 0 ? static_cast<int>(-cpl.result) : EIO);
+    }
+    if (s.nonblocking.load(std::memory_order_relaxed)) return err(EINPROGRESS);
+    for (;;) {
+        const std::uint32_t st = status_of(s);
+        if (st & shm::st_connected) {
+            s.connect_reported.store(true, std::memory_order_relaxed);
+            return 0;
+        }
+        if (st & shm::st_error) {
+            const int e = take_error(s);
+            return err(e ? e : ECONNREFUSED);
+        }
+        const int w = wait_fd(fd, POLLOUT, timeout_ms(s.sndtimeo));
+        if (w == -EAGAIN) return err(EINPROGRESS);
+        if (w == -EINTR) return err(EINTR);
+        if (!s.ch->daemon_alive()) return err(ECONNRESET);
+    }
+}
+
+result<int> op_accept(int fd, accel_socket& s, sockaddr* addr, socklen_t* len, int flags) {
+    if (!s.listener.load(std::memory_order_relaxed)) return err(EINVAL);
+    const bool nonblock = s.nonblocking.load(std::memory_order_relaxed);
+    for (;;) {
+        // acquire: pairs with the daemon's release of accept_ready.
+        if (s.sh->accept_ready.load(std::memory_order_acquire) == 0) {
+            // Clear readability, then look again (the daemon's flush pairs with the fence).
+            shm::notify_drain_readable(fd);
+            s.sh->rx_armed.store(0, std::memory_order_relaxed);
+            std::atomic_thread_fence(std::memory_order_seq_cst);
+            if (s.sh->accept_ready.load(std::memory_order_acquire) == 0) {
+                if (!s.ch->daemon_alive()) return err(ECONNABORTED);
+                if (nonblock) return err(EAGAIN);
+                const int w = wait_fd(fd, POLLIN, -1);
+                if (w == -EINTR) return err(EINTR);
+                continue;
+            }
+            if (s.sh->rx_armed.exchange(1, std::memory_order_relaxed) == 0) s.ch->ring(shm::ring_kind::rearm_rx, s.id);
+        }
+        int pair[2];
+        if (int r = shm::notify_pair(pair); r < 0) return err(-r == EMFILE ? EMFILE : ENFILE);
+        shm::command c = make_cmd(shm::op::accept, s);
+        const shm::completion cpl = s.ch->call(c, pair[1]);
+        shm::sys::close(pair[1]);
+        if (cpl.result == -EAGAIN) {  // another thread or process took it
+            shm::sys::close(pair[0]);
+            continue;
+        }
+        if (cpl.result < 0) {
+            shm::sys::close(pair[0]);
+            return err(static_cast<int>(-cpl.result));
+        }
+        accel_socket* ns = build(s.ch, cpl.sock);
+        if (!ns) {
+            shm::sys::close(pair[0]);
+            return err(ENOBUFS);
+        }
+        ns->nonblocking.store((flags & SOCK_NONBLOCK) != 0, std::memory_order_relaxed);
+        ns->connect_reported.store(true, std::memory_order_relaxed);
+        int nfd = pair[0];
+        if (!(flags & SOCK_CLOEXEC)) raw(SYS_fcntl, nfd, F_SETFD, 0);
+        if (flags & SOCK_NONBLOCK) raw(SYS_fcntl, nfd, F_SETFL, O_NONBLOCK);
+        fill_sockaddr(addr, len, cpl.peer_addr, cpl.peer_port);
+        fd_table::set(nfd, ns);
+        return nfd;
+    }
+}
+
+result<ssize_t> op_send(int fd, accel_socket& s, const iovec* iov, int iovcnt, int flags) {
+    const std::size_t want = iov_total(iov, iovcnt);
+    const bool nonblock = s.nonblocking.load(std::memory_order_relaxed) || (flags & MSG_DONTWAIT);
+    std::size_t sent = 0;
+    int vi = 0;
+    std::size_t voff = 0;
+    for (;;) {
+        const std::uint32_t st = status_of(s);
+        if (st & shm::st_error) {
+            if (sent) return static_cast<ssize_t>(sent);
+            const int e = take_error(s);
+            if (e && e != EPIPE) return err(e);
+            raise_sigpipe(flags);
+            return err(EPIPE);
+        }
+        if (s.shut_wr.load(std::memory_order_relaxed) || (st & shm::st_tx_shut)) {
+            raise_sigpipe(flags);
+            return err(EPIPE);
+        }
+        if (!(st & shm::st_connected)) {
+            if (s.listener.load(std::memory_order_relaxed)) return err(ENOTCONN);
+            // Connecting: wait for the connection as the kernel does.
+            if (nonblock) return err(EAGAIN);
+            const int w = wait_fd(fd, POLLOUT, timeout_ms(s.sndtimeo));
+            if (w == -EINTR || w == -EAGAIN) return err(-w);
+            if (!(status_of(s) & (shm::st_connected | shm::st_error))) return err(ENOTCONN);
+            continue;
+        }
+        if (want == 0) return 0;
+        std::size_t n = 0;
+        {
+            app_lock lk(&s.sh->app_tx_lock);
+            s.tx.resync();
+            while (vi < iovcnt) {
+                const std::int64_t w = s.tx.write(static_cast<const char*>(iov[vi].iov_base) + voff,
+                                                  iov[vi].iov_len - voff);
+                if (w < 0) return err(EIO);
+                n += static_cast<std::size_t>(w);
+                voff += static_cast<std::size_t>(w);
+                if (voff < iov[vi].iov_len) break;  // ring full
+                ++vi;
+                voff = 0;
+            }
+        }
+        if (n) {
+            sent += n;
+            // seq_cst fence: the tail store comes before the look at tx_pending;
+            // pairs with the daemon's fence after it clears tx_pending.
+            std::atomic_thread_fence(std::memory_order_seq_cst);
+            if (s.sh->tx_pending.load(std::memory_order_relaxed) == 0 &&
+                s.sh->tx_pending.exchange(1, std::memory_order_relaxed) == 0)
+                s.ch->ring(shm::ring_kind::tx_ready, s.id);
+        }
+        if (sent == want) return static_cast<ssize_t>(sent);
+        if (sent && nonblock) return static_cast<ssize_t>(sent);
+        // The ring is full: make the fd unwritable, then look again (the
+        // daemon drains the filler once the ring is below three quarters).
+        shm::notify_block_writable(fd);
+        s.sh->tx_blocked.store(1, std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        const std::int64_t space = s.tx.free_space();
+        if (space >= static_cast<std::int64_t>(s.tx.capacity() / 4)) {
+            if (s.sh->tx_blocked.exchange(0, std::memory_order_relaxed)) s.ch->ring(shm::ring_kind::drain_tx, s.id);
+            continue;
+        }
+        if (nonblock) return err(EAGAIN);
+        const int w = wait_fd(fd, POLLOUT, timeout_ms(s.sndtimeo));
+        if (w == -EAGAIN || w == -EINTR) {
+            if (sent) return static_cast<ssize_t>(sent);
+            return err(-w);
+        }
+        if (!s.ch->daemon_alive()) {
+            if (sent) return static_cast<ssize_t>(sent);
+            raise_sigpipe(flags);
+            return err(EPIPE);
+        }
+    }
+}
+
+result<ssize_t> op_recv(int fd, accel_socket& s, const iovec* iov, int iovcnt, int flags) {
+    const std::size_t want = iov_total(iov, iovcnt);
+    const bool nonblock = s.nonblocking.load(std::memory_order_relaxed) || (flags & MSG_DONTWAIT);
+    const bool peek = flags & MSG_PEEK;
+    const bool waitall = (flags & MSG_WAITALL) && !peek;
+    if (s.listener.load(std::memory_order_relaxed)) return err(ENOTCONN);
+    if (want == 0) return 0;
+    std::size_t got = 0;
+    for (;;) {
+        if (s.shut_rd.load(std::memory_order_relaxed)) return static_cast<ssize_t>(got);
+        {
+            app_lock lk(&s.sh->app_rx_lock);
+            s.rx.resync();
+            const std::int64_t avail = s.rx.readable();
+            if (avail < 0) return err(EIO);
+            std::size_t skip = 0, off = got;
+            int vi = 0;
+            while (vi < iovcnt && off >= iov[vi].iov_len) off -= iov[vi++].iov_len;
+            std::size_t n = 0;
+            while (vi < iovcnt && skip + n < static_cast<std::size_t>(avail)) {
+                const std::int64_t c = s.rx.peek(static_cast<char*>(iov[vi].iov_base) + off, iov[vi].iov_len - off, n);
+                if (c <= 0) break;
+                n += static_cast<std::size_t>(c);
+                off += static_cast<std::size_t>(c);
+                if (off == iov[vi].iov_len) {
+                    ++vi;
+                    off = 0;
+                }
+            }
+            if (n && !peek) {
+                s.rx.consume(n);
+                // seq_cst fence: head store before the look at rx_full; pairs
+                // with the daemon's fence after it sets rx_full.
+                std::atomic_thread_fence(std::memory_order_seq_cst);
+                if (s.sh->rx_full.load(std::memory_order_relaxed) &&
+                    s.sh->rx_full.exchange(0, std::memory_order_relaxed))
+                    s.ch->ring(shm::ring_kind::rx_space, s.id);
+            }
+            got += n;
+        }
+        if (got == want || (got && !waitall) || (peek && got)) return static_cast<ssize_t>(got);
+        const std::uint32_t st = status_of(s);
+        if (st & shm::st_rx_eof) {
+            if (s.rx.readable() > 0) continue;
+            return static_cast<ssize_t>(got);
+        }
+        if (st & shm::st_error) {
+            if (s.rx.readable() > 0) continue;
+            if (got) return static_cast<ssize_t>(got);
+            const int e = take_error(s);
+            if (e) return err(e);
+            return 0;
+        }
+        if (!(st & shm::st_connected) && !(st & shm::st_open)) return err(ENOTCONN);
+        // Empty: clear readability, then look again (pairs with the daemon's
+        // fence before its load of rx_armed in flush()).
+        shm::notify_drain_readable(fd);
+        s.sh->rx_armed.store(0, std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        if (s.rx.readable() > 0 || (status_of(s) & (shm::st_rx_eof | shm::st_error))) {
+            if (s.rx.readable() > 0 && s.sh->rx_armed.exchange(1, std::memory_order_relaxed) == 0)
+                s.ch->ring(shm::ring_kind::rearm_rx, s.id);
+            continue;
+        }
+        if (got && nonblock) return static_cast<ssize_t>(got);
+        if (nonblock) return err(EAGAIN);
+        const int w = wait_fd(fd, POLLIN, timeout_ms(s.rcvtimeo));
+        if (w == -EAGAIN || w == -EINTR) {
+            if (got) return static_cast<ssize_t>(got);
+            return err(-w);
+        }
+        if (!(status_of(s) & (shm::st_rx_eof | shm::st_error)) && s.rx.readable() == 0 && !s.ch->daemon_alive()) {
+            if (got) return static_cast<ssize_t>(got);
+            return err(ECONNRESET);  // shuntd is gone: the connection with it
+        }
+    }
+}
+
+result<int> op_shutdown(accel_socket& s, int how) {
+    if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) return err(EINVAL);
+    if (!(status_of(s) & shm::st_connected)) return err(ENOTCONN);
+    if (how == SHUT_RD || how == SHUT_RDWR) s.shut_rd.store(true, std::memory_order_relaxed);
+    if (how == SHUT_WR || how == SHUT_RDWR) {
+        shm::command c = make_cmd(shm::op::shutdown, s);
+        c.a = SHUT_WR;
+        const auto cpl = s.ch->call(c);
+        if (cpl.result < 0) return err(static_cast<int>(-cpl.result));
+        s.shut_wr.store(true, std::memory_order_relaxed);
+    }
+    return 0;
+}
+
+result<int> op_name(accel_socket& s, bool peer, sockaddr* addr, socklen_t* len) {
+    const auto cpl = s.ch->call(make_cmd(shm::op::names, s));
+    if (cpl.result < 0) return err(static_cast<int>(-cpl.result));
+    if (peer) {
+        if (!(status_of(s) & shm::st_connected) || (cpl.peer_addr == 0 && cpl.peer_port == 0)) return err(ENOTCONN);
+        fill_sockaddr(addr, len, cpl.peer_addr, cpl.peer_port);
+    } else {
+        fill_sockaddr(addr, len, cpl.local_addr, cpl.local_port);
+    }
+    return 0;
+}
+
+}  // namespace shunt::preload

@@ -1,0 +1,35 @@
+// Operations on accelerated sockets, with the kernel's semantics. Each
+// returns a value or an errno (shunt::result); only the wrappers turn that
+// into errno + -1. `fd` is the app's fd for the socket (any of its dups):
+// the notify end whose kernel readiness mirrors the socket's.
+#pragma once
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
+
+#include "base/result.hpp"
+#include "preload/accel_socket.hpp"
+
+namespace shunt::preload {
+
+// Moves kernel socket fd onto shuntd (keeping the fd number, its
+// close-on-exec and O_NONBLOCK flags and the options set so far).
+[[nodiscard]] result<accel_socket*> accelerate(int fd);
+
+[[nodiscard]] result<int> op_bind(accel_socket& s, const sockaddr_in& a);
+[[nodiscard]] result<int> op_listen(accel_socket& s, int backlog);
+[[nodiscard]] result<int> op_connect(int fd, accel_socket& s, const sockaddr_in& a);
+[[nodiscard]] result<int> op_accept(int fd, accel_socket& s, sockaddr* addr, socklen_t* len, int flags);
+[[nodiscard]] result<ssize_t> op_send(int fd, accel_socket& s, const iovec* iov, int iovcnt, int flags);
+[[nodiscard]] result<ssize_t> op_recv(int fd, accel_socket& s, const iovec* iov, int iovcnt, int flags);
+[[nodiscard]] result<int> op_shutdown(accel_socket& s, int how);
+[[nodiscard]] result<int> op_name(accel_socket& s, bool peer, sockaddr* addr, socklen_t* len);
+[[nodiscard]] result<int> op_getsockopt(accel_socket& s, int level, int name, void* val, socklen_t* len);
+[[nodiscard]] result<int> op_setsockopt(accel_socket& s, int level, int name, const void* val, socklen_t len);
+[[nodiscard]] result<int> op_ioctl(int fd, accel_socket& s, unsigned long req, void* arg);
+// One fd of the socket went away (close, or dup2 over it); the last one in
+// the last process closes the socket in shuntd.
+void op_release(accel_socket* s);
+
+}  // namespace shunt::preload

@@ -1,0 +1,32 @@
+// The notification object of an accelerated socket (DESIGN.md: "Readiness is
+// visible to the kernel"): an AF_UNIX stream socketpair. The app holds one
+// end under the socket's own fd number; the daemon holds the other. The app's
+// end is
+//   readable   while the daemon has written a byte the app has not drained
+//              (signal_readable / drain_readable), or after the daemon's
+//              end shut down writing (EOF: EPOLLIN|EPOLLRDHUP) or closed
+//              (EPOLLHUP: the connection is gone);
+//   writable   while the app's own unread filler is below a quarter of its
+//              send buffer (Linux unix_writable()): the app makes it
+//              unwritable by filling (block_writable) and the daemon makes
+//              it writable again by draining (unblock_writable).
+// So IN, OUT, RDHUP and HUP are independent, which an eventfd cannot express.
+// Every call here is non-blocking and async-signal-safe.
+#pragma once
+
+namespace shunt::shm {
+
+// A socketpair: [0] for the app, [1] for the daemon; both CLOEXEC and
+// non-blocking at the file level only for the daemon's end. Returns 0 or -errno.
+int notify_pair(int fds[2]);
+
+// Daemon side.
+void notify_signal_readable(int daemon_fd);  // one byte towards the app
+void notify_unblock_writable(int daemon_fd);  // drains the app's filler
+void notify_eof(int daemon_fd);              // shutdown(SHUT_WR): the app sees EOF
+
+// App side.
+void notify_drain_readable(int app_fd);
+void notify_block_writable(int app_fd);
+
+}  // namespace shunt::shm

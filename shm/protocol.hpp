@@ -1,0 +1,111 @@
+// The app <-> daemon control protocol as it sits in shared memory: commands
+// posted into call slots, their completions, doorbells, and the attach
+// messages on the control socket. Plain, fixed-size, pointer-free structs;
+// the daemon decodes a command into a typed request (daemon/request.hpp)
+// only after copying it out of the segment and validating it.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+namespace shunt::shm {
+
+constexpr std::uint64_t k_segment_magic = 0x4745534e55484853ull;  // "SHUNHSEG"
+constexpr std::uint32_t k_protocol_version = 1;
+
+enum class op : std::uint32_t {
+    open = 1,      // tag: the notify fd sent on the control socket; a = SOCK_STREAM|SOCK_DGRAM
+    bind = 2,      // sock, addr, port
+    listen = 3,    // sock, a = backlog
+    connect = 4,   // sock, addr, port; completes at once: 0 or -EINPROGRESS
+    accept = 5,    // sock = listener, tag = notify fd for the new socket
+    shutdown = 6,  // sock, a = SHUT_RD|SHUT_WR|SHUT_RDWR
+    close = 7,     // sock, a = 1: abort (SO_LINGER 0, RST)
+    setopt = 8,    // sock, a = level, b = name, c = int value
+    getopt = 9,    // sock, a = level, b = name -> value
+    names = 10,    // sock -> local and peer address
+};
+constexpr std::uint32_t k_op_max = 10;
+
+// Addresses and ports are in network byte order throughout, as in sockaddr_in.
+struct command {
+    std::uint32_t opcode;
+    std::uint32_t sock;
+    std::uint64_t tag;
+    std::uint32_t addr;
+    std::uint16_t port;
+    std::uint16_t pad;
+    std::int32_t a;
+    std::int32_t b;
+    std::int32_t c;
+    std::uint32_t pad2;
+};
+static_assert(std::is_trivially_copyable_v<command> && sizeof(command) == 40);
+
+struct completion {
+    std::int64_t result;  // >= 0 success value, else -errno
+    std::uint32_t sock;   // open/accept: the new socket's id
+    std::int32_t value;   // getopt: the option's value
+    std::uint32_t local_addr;
+    std::uint32_t peer_addr;
+    std::uint16_t local_port;
+    std::uint16_t peer_port;
+    std::uint32_t pad;
+};
+static_assert(std::is_trivially_copyable_v<completion> && sizeof(completion) == 32);
+
+// One in-flight call. The app claims a free slot (CAS free -> owned), fills
+// `cmd`, stores `posted` and rings the command ring with the slot's index;
+// the daemon copies `cmd` out, executes it, fills `cpl` and stores `done`
+// (release; the app's acquire load of `state` pairs with it). An app thread
+// that goes to sleep first moves posted -> sleeping so the daemon knows to
+// FUTEX_WAKE. The slot index plus its generation is the call's correlation id.
+enum call_state : std::uint32_t { call_free = 0, call_owned = 1, call_posted = 2, call_sleeping = 3, call_done = 4 };
+
+struct alignas(128) call_slot {
+    std::atomic<std::uint32_t> state;
+    std::uint32_t generation;  // bumped by the app on every claim
+    command cmd;
+    completion cpl;
+};
+static_assert(sizeof(call_slot) == 128);
+
+// Values on the command ring: a kind in the top byte, an index below.
+enum class ring_kind : std::uint8_t {
+    call = 1,       // index: a call slot whose state is `posted`/`sleeping`
+    tx_ready = 2,   // index: socket whose send ring gained bytes while tx_pending was 0
+    rx_space = 3,   // index: socket whose receive ring the app drained while rx_full was 1
+    rearm_rx = 4,   // index: the app cleared readability but bytes remain
+    drain_tx = 5,   // index: the app blocked writability but the ring has room again
+};
+constexpr std::uint64_t ring_value(ring_kind k, std::uint32_t index) {
+    return (static_cast<std::uint64_t>(k) << 56) | index;
+}
+constexpr ring_kind ring_value_kind(std::uint64_t v) { return static_cast<ring_kind>(v >> 56); }
+constexpr std::uint32_t ring_value_index(std::uint64_t v) { return static_cast<std::uint32_t>(v); }
+
+// --- Attach, on the control socket (AF_UNIX SOCK_SEQPACKET) -----------------
+// app -> daemon, first message.
+struct attach_request {
+    std::uint64_t magic;
+    std::uint32_t version;
+    std::uint32_t pad;
+};
+// daemon -> app, the reply; the segment's memfd rides along (SCM_RIGHTS) when
+// status == 0.
+struct attach_reply {
+    std::uint64_t magic;
+    std::uint32_t version;
+    std::int32_t status;  // 0 or an errno (EACCES: refused by policy; EMFILE: too many apps)
+    std::uint64_t segment_size;
+    std::uint64_t session;
+};
+// app -> daemon, later: a notify fd (SCM_RIGHTS) announced by tag; the
+// command that uses it names the same tag.
+struct fd_message {
+    std::uint64_t tag;
+};
+
+}  // namespace shunt::shm
