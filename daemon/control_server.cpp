@@ -25,7 +25,7 @@ std::string cmdline_of(pid_t pid) {
     std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     while (!s.empty() && s.back() == '\0') s.pop_back();
     for (char& c : s)
-        if (c == '\0') c = ' ';
+        if (c == '\0' || c == '\n' || c == '\r' || c == '\t') c = ' ';
     return s;
 }
 

@@ -23,6 +23,7 @@ lab_start() {
     LAB=$1
     export SHUNT_LAB_NAME=$1 SHUNT_LAB_WIRE_NET="10.$2.1" SHUNT_LAB_KERNEL_NET="10.$2.2"
     export SHUNT_LAB_RUN_DIR=/run/shunt-test
+    TMPDIR_E2E=$(mktemp -d)
     trap lab_cleanup EXIT
     "$SHUNT" lab up || fail "shunt lab up"
     eval "$("$SHUNT" lab env)"
@@ -34,7 +35,12 @@ lab_cleanup() {
     if [ $rc != 0 ] && [ -f "$SHUNT_LAB_RUN_DIR/$LAB/shuntd.log" ]; then
         echo "--- shuntd log:"; tail -n 30 "$SHUNT_LAB_RUN_DIR/$LAB/shuntd.log" "$SHUNT_LAB_RUN_DIR/$LAB/shuntd.out" 2>/dev/null
     fi
+    # Background programs the test started (by PID), then the lab.
+    local p
+    for p in $(jobs -p); do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
     "$SHUNT" lab down >/dev/null 2>&1 || true
+    [ -n "${TMPDIR_E2E:-}" ] && rm -rf "$TMPDIR_E2E"
     exit $rc
 }
 

@@ -26,6 +26,8 @@ Commands:
               ratio and RX batch sizes, lwIP protocol counters (link, etharp,
               ip_frag, ip, icmp, udp, tcp) and every memory pool's
               available/used/max/errors
+  apps        each attached app process: pid, uid, sockets, segment memory,
+              attach time, command line
 
 Options:
   --socket PATH   admin socket (default: $SHUNT_ADMIN_SOCKET, else
@@ -72,7 +74,7 @@ int main(int argc, char** argv) {
         command = a;
     }
     if (command.empty()) { std::fputs(k_usage, stderr); return k_exit_usage; }
-    if (command != "status" && command != "stats") {
+    if (command != "status" && command != "stats" && command != "apps") {
         std::fprintf(stderr, "shuntctl: unknown command '%s'\nTry 'shuntctl --help'.\n", command.c_str());
         return k_exit_usage;
     }
@@ -89,7 +91,9 @@ int main(int argc, char** argv) {
         if (reply->back() != '\n') std::fputc('\n', stdout);
         return 0;
     }
-    const std::string text = command == "status" ? shunt::ctl::render_status(*doc) : shunt::ctl::render_stats(*doc);
+    const std::string text = command == "status"  ? shunt::ctl::render_status(*doc)
+                             : command == "stats" ? shunt::ctl::render_stats(*doc)
+                                                  : shunt::ctl::render_apps(*doc);
     std::fputs(text.c_str(), stdout);
     return 0;
 }

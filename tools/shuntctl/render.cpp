@@ -2,6 +2,7 @@
 
 #include <cstdarg>
 #include <cstdio>
+#include <ctime>
 
 namespace shunt::ctl {
 namespace {
@@ -78,6 +79,20 @@ std::string render_stats(const json_value& s) {
     for (const auto& p : s["pools"].items())
         o += fmt("%-16s %-12llu %-10llu %-10llu %llu\n", p["name"].str().c_str(), ull(p["available"].u64()),
                  ull(p["used"].u64()), ull(p["max"].u64()), ull(p["errors"].u64()));
+    return o;
+}
+
+std::string render_apps(const json_value& a) {
+    std::string o = "PID      UID    SOCKETS  SEGMENT-KB  ATTACHED             COMMAND\n";
+    for (const auto& p : a["apps"].items()) {
+        const std::time_t t = static_cast<std::time_t>(p["attached"].u64());
+        char when[32] = "-";
+        if (std::tm tm{}; localtime_r(&t, &tm)) std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+        o += fmt("%-8llu %-6llu %-8llu %-11llu %-20s %s\n", static_cast<unsigned long long>(p["pid"].u64()),
+                 static_cast<unsigned long long>(p["uid"].u64()), static_cast<unsigned long long>(p["sockets"].u64()),
+                 static_cast<unsigned long long>(p["segment_bytes"].u64() / 1024), when, p["cmdline"].str().c_str());
+    }
+    if (a["apps"].size() == 0) o += "(no app attached)\n";
     return o;
 }
 

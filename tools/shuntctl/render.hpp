@@ -9,5 +9,6 @@ namespace shunt::ctl {
 
 std::string render_status(const json_value& status);
 std::string render_stats(const json_value& stats);
+std::string render_apps(const json_value& apps);
 
 }  // namespace shunt::ctl
