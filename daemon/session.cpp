@@ -31,6 +31,7 @@ bool is_stream_unix_socket(int fd) {
 session::session(app_identity who, app_segment seg, int ctl_fd, session_limits limits)
     : who_(std::move(who)), seg_(std::move(seg)), ctl_fd_(ctl_fd), limits_(limits),
       ring_(seg_.view().ring_consumer()) {
+    std::memcpy(&header_copy_, seg_.view().header(), sizeof header_copy_);
     const std::uint32_t n = seg_.view().geometry().max_sockets;
     sockets_.resize(n);
     free_ids_.reserve(n);
@@ -323,6 +324,22 @@ void session::flush() {
         if (bits & nb_writable) shm::notify_unblock_writable(s->notify_fd);
     }
     flush_list_.clear();
+}
+
+bool session::audit() {
+    if (!failure_.empty()) return false;
+    if (std::memcmp(&header_copy_, seg_.view().header(), sizeof header_copy_) != 0) {
+        fail("the segment header was overwritten");
+        return false;
+    }
+    const auto& g = seg_.view().geometry();
+    const std::uint64_t enq = seg_.view().ring()->enqueue_pos.load(std::memory_order_relaxed);
+    const std::uint64_t deq = ring_.position();
+    if (enq - deq > g.ring_cells) {
+        fail("the command ring's producer position is impossible");
+        return false;
+    }
+    return true;
 }
 
 session_report session::report() const {

@@ -62,6 +62,11 @@ public:
     [[nodiscard]] bool poll(unsigned budget, unsigned* served);
     // Applies the loop's readiness changes to the notify fds.
     void flush();
+    // Periodic check (every publish period) that the parts of the segment
+    // the app must never write still hold what the daemon put there: the
+    // header, and a command ring whose producers are at most one ring ahead.
+    // false: the session has failed.
+    [[nodiscard]] bool audit();
 
     const app_identity& who() const { return who_; }
     const std::string& failure() const { return failure_; }
@@ -83,6 +88,7 @@ private:
 
     app_identity who_;
     app_segment seg_;
+    shm::segment_header header_copy_;  // as written at attach
     int ctl_fd_;
     session_limits limits_;
     shm::index_ring_consumer ring_;

@@ -67,6 +67,7 @@ void worker::run() {
         if ((live_.loops & 63) == 0) {
             const std::uint64_t t = now_ns();
             if (t >= next_publish) {
+                audit_sessions();
                 publish();
                 next_publish = t + k_publish_ns;
             }
@@ -142,6 +143,12 @@ unsigned worker::serve_sessions() {
     }
     live_.commands += served;
     return served;
+}
+
+void worker::audit_sessions() {
+    const auto before = sessions_.size();
+    std::erase_if(sessions_, [](const std::unique_ptr<session>& s) { return !s->audit(); });
+    live_.sessions_failed += before - sessions_.size();
 }
 
 void worker::publish() {

@@ -65,6 +65,7 @@ private:
     void shut_connections();
     void take_inbox();
     unsigned serve_sessions();
+    void audit_sessions();
 
     unsigned lcore_;
     stack::netif_driver& netif_;

@@ -102,6 +102,8 @@ public:
         return true;
     }
 
+    std::uint64_t position() const { return pos_; }
+
 private:
     index_ring_shared* r_ = nullptr;
     index_cell* cells_ = nullptr;
