@@ -1,0 +1,88 @@
+// The notification socketpair expresses IN, OUT, RDHUP and HUP independently
+// on the app's end (DESIGN.md "Readiness is visible to the kernel"); these
+// tests pin that down on the running kernel with poll and epoll.
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "shm/notify.hpp"
+
+namespace shunt::shm {
+namespace {
+
+short revents(int fd) {
+    pollfd p{fd, POLLIN | POLLOUT | POLLRDHUP, 0};
+    EXPECT_EQ(poll(&p, 1, 0) >= 0, true);
+    return p.revents;
+}
+
+struct pair_fixture : ::testing::Test {
+    int fds[2] = {-1, -1};
+    void SetUp() override { ASSERT_EQ(notify_pair(fds), 0); }
+    void TearDown() override {
+        if (fds[0] >= 0) close(fds[0]);
+        if (fds[1] >= 0) close(fds[1]);
+    }
+};
+
+using NotifyPair = pair_fixture;
+
+TEST_F(NotifyPair, StartsWritableNotReadable) {
+    EXPECT_EQ(revents(fds[0]), POLLOUT);
+}
+
+TEST_F(NotifyPair, WritabilityIsTheAppsToBlockAndTheDaemonsToRestore) {
+    notify_block_writable(fds[0]);
+    EXPECT_EQ(revents(fds[0]) & POLLOUT, 0);
+    notify_unblock_writable(fds[1]);
+    EXPECT_EQ(revents(fds[0]) & POLLOUT, POLLOUT);
+}
+
+TEST_F(NotifyPair, ReadabilityIsTheDaemonsToSetAndTheAppsToClear) {
+    notify_signal_readable(fds[1]);
+    notify_signal_readable(fds[1]);
+    EXPECT_EQ(revents(fds[0]) & POLLIN, POLLIN);
+    notify_drain_readable(fds[0]);
+    EXPECT_EQ(revents(fds[0]) & POLLIN, 0);
+}
+
+TEST_F(NotifyPair, ReadableAndUnwritableTogether) {
+    notify_block_writable(fds[0]);
+    notify_signal_readable(fds[1]);
+    EXPECT_EQ(revents(fds[0]), POLLIN);
+}
+
+TEST_F(NotifyPair, EofIsReadableWithRdhupAndStays) {
+    notify_eof(fds[1]);
+    EXPECT_EQ(revents(fds[0]) & (POLLIN | POLLRDHUP), POLLIN | POLLRDHUP);
+    notify_drain_readable(fds[0]);
+    EXPECT_EQ(revents(fds[0]) & (POLLIN | POLLRDHUP), POLLIN | POLLRDHUP);
+    EXPECT_EQ(revents(fds[0]) & POLLHUP, 0);
+}
+
+TEST_F(NotifyPair, DaemonGoneIsHangup) {
+    notify_block_writable(fds[0]);
+    close(fds[1]);
+    fds[1] = -1;
+    EXPECT_EQ(revents(fds[0]) & (POLLHUP | POLLIN), POLLHUP | POLLIN);
+}
+
+TEST_F(NotifyPair, EdgeTriggeredEpollSeesEachNewSignal) {
+    const int ep = epoll_create1(0);
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLET;
+    ASSERT_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, fds[0], &ev), 0);
+    epoll_event out;
+    EXPECT_EQ(epoll_wait(ep, &out, 1, 0), 0);
+    notify_signal_readable(fds[1]);
+    EXPECT_EQ(epoll_wait(ep, &out, 1, 0), 1);
+    EXPECT_EQ(epoll_wait(ep, &out, 1, 0), 0);  // edge consumed
+    notify_drain_readable(fds[0]);
+    notify_signal_readable(fds[1]);
+    EXPECT_EQ(epoll_wait(ep, &out, 1, 0), 1);
+    close(ep);
+}
+
+}  // namespace
+}  // namespace shunt::shm

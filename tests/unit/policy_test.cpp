@@ -1,0 +1,74 @@
+// The acceleration policy (preload/policy.hpp).
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+
+#include "preload/policy.hpp"
+
+namespace shunt::preload {
+namespace {
+
+sockaddr_in addr(const char* ip, int port = 80) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    inet_pton(AF_INET, ip, &a.sin_addr);
+    return a;
+}
+
+const shm::served_route routes[] = {{inet_addr("10.1.2.1"), 24}, {inet_addr("192.168.7.9"), 16}};
+
+TEST(Policy, ConnectToAServedSubnetIsAccelerated) {
+    const policy_env env;
+    EXPECT_TRUE(accelerate_connect(addr("10.1.2.77"), routes, 2, env));
+    EXPECT_TRUE(accelerate_connect(addr("192.168.200.1"), routes, 2, env));
+    EXPECT_FALSE(accelerate_connect(addr("10.1.3.77"), routes, 2, env));
+    EXPECT_FALSE(accelerate_connect(addr("8.8.8.8"), routes, 2, env));
+}
+
+TEST(Policy, LoopbackAnyAndBroadcastStayOnTheKernel) {
+    const shm::served_route everything[] = {{0, 0}};
+    const policy_env env;
+    EXPECT_FALSE(accelerate_connect(addr("127.0.0.1"), everything, 1, env));
+    EXPECT_FALSE(accelerate_connect(addr("0.0.0.0"), everything, 1, env));
+    EXPECT_FALSE(accelerate_connect(addr("255.255.255.255"), everything, 1, env));
+}
+
+TEST(Policy, BindOnlyToTheDaemonsOwnAddresses) {
+    const policy_env env;
+    EXPECT_TRUE(accelerate_bind(addr("10.1.2.1"), routes, 2, env));
+    EXPECT_FALSE(accelerate_bind(addr("10.1.2.2"), routes, 2, env));
+    EXPECT_FALSE(accelerate_bind(addr("0.0.0.0"), routes, 2, env));
+    policy_env any;
+    any.bind_any = true;
+    EXPECT_TRUE(accelerate_bind(addr("0.0.0.0"), routes, 2, any));
+    EXPECT_FALSE(accelerate_bind(addr("0.0.0.0"), routes, 0, any));
+}
+
+TEST(Policy, DisabledAcceleratesNothing) {
+    policy_env off;
+    off.enabled = false;
+    EXPECT_FALSE(accelerate_connect(addr("10.1.2.77"), routes, 2, off));
+    EXPECT_FALSE(accelerate_bind(addr("10.1.2.1"), routes, 2, off));
+}
+
+TEST(Policy, NonInetNeverAccelerated) {
+    sockaddr_in a = addr("10.1.2.77");
+    a.sin_family = AF_INET6;
+    EXPECT_FALSE(accelerate_connect(a, routes, 2, policy_env{}));
+}
+
+TEST(Policy, EnvironmentSwitches) {
+    setenv("SHUNT_ACCELERATE", "0", 1);
+    setenv("SHUNT_BIND_ANY", "1", 1);
+    const auto e = read_policy_env();
+    EXPECT_FALSE(e.enabled);
+    EXPECT_TRUE(e.bind_any);
+    unsetenv("SHUNT_ACCELERATE");
+    unsetenv("SHUNT_BIND_ANY");
+    const auto d = read_policy_env();
+    EXPECT_TRUE(d.enabled);
+    EXPECT_FALSE(d.bind_any);
+}
+
+}  // namespace
+}  // namespace shunt::preload
