@@ -106,26 +106,21 @@ tcp_socket* session::live_socket(std::uint32_t id) const {
 void session::execute(const shm::command& c, shm::completion& r) {
     auto set = [&r](const result<void>& res) { r.result = res ? 0 : -res.err().code; };
     if (c.opcode == static_cast<std::uint32_t>(shm::op::open) || c.opcode == static_cast<std::uint32_t>(shm::op::accept)) {
-        tcp_socket* listener = nullptr;
-        if (c.opcode == static_cast<std::uint32_t>(shm::op::accept)) {
-            listener = live_socket(c.sock);
-            if (!listener || !listener->listener) {
-                r.result = listener ? -EINVAL : -EBADF;
-                return;
-            }
-            if (listener->accept_queue.empty()) {
-                r.result = -EAGAIN;
-                return;
-            }
-        }
+        // The fd comes first, whatever the outcome: every answer consumes it.
         const int fd = take_fd(c.tag);
         if (fd < 0) return fail("no notify fd was sent for tag " + std::to_string(c.tag));
         if (!is_stream_unix_socket(fd)) {
             close(fd);
             return fail("the notify fd for tag " + std::to_string(c.tag) + " is not a unix stream socket");
         }
-        tcp_socket* s;
-        if (listener) {
+        tcp_socket* s = nullptr;
+        if (c.opcode == static_cast<std::uint32_t>(shm::op::accept)) {
+            tcp_socket* listener = live_socket(c.sock);
+            if (!listener || !listener->listener || listener->accept_queue.empty()) {
+                close(fd);
+                r.result = !listener ? -EBADF : !listener->listener ? -EINVAL : !listener->pcb ? -EINVAL : -EAGAIN;
+                return;
+            }
             s = socket_by_id(listener->accept_queue.front());
             listener->accept_queue.pop_front();
             listener->sh->accept_ready.store(static_cast<std::uint32_t>(listener->accept_queue.size()),

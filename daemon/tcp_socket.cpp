@@ -63,8 +63,8 @@ void detach(tcp_pcb* pcb) {
 }
 
 void free_pending(tcp_socket& s) {
-    if (s.rx_pending) pbuf_free(s.rx_pending);
-    s.rx_pending = nullptr;
+    for (pbuf* p : s.rx_pending) pbuf_free(p);
+    s.rx_pending.clear();
 }
 
 // The send ring has room again: the app may write (if it had blocked).
@@ -85,6 +85,10 @@ err_t on_sent(void* arg, tcp_pcb* pcb, u16_t len);
 void on_err(void* arg, err_t err);
 err_t on_connected(void* arg, tcp_pcb* pcb, err_t err);
 err_t on_accept(void* arg, tcp_pcb* newpcb, err_t err);
+err_t on_poll(void* arg, tcp_pcb* pcb);
+
+// lwIP's poll timer period for on_poll, in TCP coarse ticks (500 ms).
+constexpr u8_t k_poll_ticks = 2;
 
 void attach(tcp_socket& s, tcp_pcb* pcb) {
     s.pcb = pcb;
@@ -92,6 +96,26 @@ void attach(tcp_socket& s, tcp_pcb* pcb) {
     tcp_recv(pcb, on_recv);
     tcp_sent(pcb, on_sent);
     tcp_err(pcb, on_err);
+    tcp_poll(pcb, on_poll, k_poll_ticks);
+}
+
+// Remembers the pcb's addresses (they outlive it for getsockname/getpeername).
+void remember_names(tcp_socket& s) {
+    if (!s.pcb) return;
+    s.local_addr = ip4_addr_get_u32(ip_2_ip4(&s.pcb->local_ip));
+    s.local_port = lwip_htons(s.pcb->local_port);
+    if (!s.listener) {
+        s.peer_addr = ip4_addr_get_u32(ip_2_ip4(&s.pcb->remote_ip));
+        s.peer_port = lwip_htons(s.pcb->remote_port);
+    }
+}
+
+// Both FINs are exchanged: lwIP finishes the close (CLOSING, TIME_WAIT) on
+// its own and frees the pcb without telling us, so we let go of it now.
+void release_pcb(tcp_socket& s) {
+    remember_names(s);
+    detach(s.pcb);
+    s.pcb = nullptr;
 }
 
 // Finishes an app close once the send ring has drained into lwIP.
@@ -128,10 +152,9 @@ err_t on_recv(void* arg, tcp_pcb* pcb, pbuf* p, err_t err) {
     }
     if (!p) {
         s->peer_fin = true;
-    } else if (s->rx_pending) {
-        pbuf_cat(s->rx_pending, p);
+        if (pcb->state == TIME_WAIT || pcb->state == CLOSING) release_pcb(*s);
     } else {
-        s->rx_pending = p;
+        s->rx_pending.push_back(p);
     }
     if (!tcp_push_rx(*s)) s->owner->fail("corrupt receive ring on socket " + std::to_string(s->id));
     return ERR_OK;
@@ -148,6 +171,11 @@ void on_err(void* arg, err_t err) {
     auto* s = static_cast<tcp_socket*>(arg);
     if (!s) return;
     s->pcb = nullptr;
+    if (err == ERR_CLSD) {
+        // A normal close completed (LAST_ACK acknowledged): nothing failed.
+        if (s->closing) s->owner->free_socket(*s);
+        return;
+    }
     free_pending(*s);
     int e = errno_of(err);
     if (err == ERR_RST && s->connecting) e = ECONNREFUSED;
@@ -193,6 +221,35 @@ err_t on_accept(void* arg, tcp_pcb* newpcb, err_t err) {
     l->sh->accept_ready.store(static_cast<std::uint32_t>(l->accept_queue.size()), std::memory_order_release);
     l->owner->mark(*l, nb_readable);
     return ERR_OK;
+}
+
+// Every second while a connection lives: retries sending after lwIP ran out
+// of memory (no ACK may be coming to call on_sent) and moving held bytes.
+err_t on_poll(void* arg, tcp_pcb*) {
+    auto* s = static_cast<tcp_socket*>(arg);
+    if (!s) return ERR_OK;
+    if (!tcp_push_rx(*s)) {
+        s->owner->fail("corrupt receive ring on socket " + std::to_string(s->id));
+        return ERR_OK;
+    }
+    if (!tcp_drive_tx(*s)) s->owner->fail("corrupt send ring");
+    return ERR_OK;
+}
+
+// Bytes the app has no room for are held as lwIP heap pbufs, not as the
+// received frames: those are NIC mbufs, which a slow reader must not pin
+// (the pool is shared by every app). Bounded by the receive window.
+void hold_in_heap(tcp_socket& s) {
+    for (auto it = s.rx_pending.rbegin(); it != s.rx_pending.rend(); ++it) {
+        bool zero_copy = false;
+        for (pbuf* q = *it; q; q = q->next)
+            if (q->flags & PBUF_FLAG_IS_CUSTOM) zero_copy = true;
+        if (!zero_copy) return;  // older chains were moved already
+        pbuf* copy = pbuf_clone(PBUF_RAW, PBUF_RAM, *it);
+        if (!copy) return;  // out of heap: keep the frames (lwIP counts the error)
+        pbuf_free(*it);
+        *it = copy;
+    }
 }
 
 }  // namespace
@@ -256,16 +313,35 @@ result<void> tcp_connect_to(tcp_socket& s, std::uint32_t addr_be, std::uint16_t 
     const err_t e = tcp_connect(s.pcb, &a, lwip_ntohs(port_be), on_connected);
     if (e != ERR_OK) return fail(errno_of(e));
     s.connecting = true;
+    set_status(s, shm::st_connecting);
     return fail(EINPROGRESS);
 }
 
 result<void> tcp_shutdown_dir(tcp_socket& s, int how) {
     if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) return fail(EINVAL);
-    if (!s.connected && !s.listener) return fail(ENOTCONN);
     if (s.listener) {
-        // Linux: shutdown of a listener stops it accepting; pending accepts fail.
-        return fail(ENOTCONN);
+        // Linux: shutdown(SHUT_RD) of a listener stops it; queued connections are reset.
+        if (how == SHUT_WR) return fail(ENOTCONN);
+        for (std::uint32_t id : s.accept_queue) {
+            if (tcp_socket* c = s.owner->socket_by_id(id)) {
+                tcp_reset(*c);
+                s.owner->free_socket(*c);
+            }
+        }
+        s.accept_queue.clear();
+        s.sh->accept_ready.store(0, std::memory_order_release);
+        if (s.pcb) {
+            tcp_pcb* l = s.pcb;
+            remember_names(s);
+            detach(l);
+            s.pcb = nullptr;
+            tcp_close(l);
+        }
+        set_status(s, shm::st_rx_eof);
+        s.owner->mark(s, nb_eof);
+        return {};
     }
+    if (!s.connected) return fail(ENOTCONN);
     if (how != SHUT_RD) {
         s.fin_requested = true;
         set_status(s, shm::st_tx_shut);
@@ -311,16 +387,17 @@ result<int> tcp_get_option(const tcp_socket& s, int level, int name) {
     if (level == IPPROTO_TCP) {
         switch (name) {
             case TCP_NODELAY: return p && !s.listener && tcp_nagle_disabled(p) ? 1 : 0;
-            case TCP_KEEPIDLE: return p ? static_cast<int>(p->keep_idle / 1000) : 0;
-            case TCP_KEEPINTVL: return p ? static_cast<int>(p->keep_intvl / 1000) : 0;
-            case TCP_KEEPCNT: return p ? static_cast<int>(p->keep_cnt) : 0;
+            // A listening pcb is a smaller struct without the keepalive fields.
+            case TCP_KEEPIDLE: return p && !s.listener ? static_cast<int>(p->keep_idle / 1000) : 7200;
+            case TCP_KEEPINTVL: return p && !s.listener ? static_cast<int>(p->keep_intvl / 1000) : 75;
+            case TCP_KEEPCNT: return p && !s.listener ? static_cast<int>(p->keep_cnt) : 9;
             case TCP_MAXSEG: return p && !s.listener ? static_cast<int>(tcp_mss(p)) : TCP_MSS;
             default: return make_error(ENOPROTOOPT);
         }
     }
     if (level == SOL_SOCKET) {
         switch (name) {
-            case SO_KEEPALIVE: return p && ip_get_option(p, SOF_KEEPALIVE) ? 1 : 0;
+            case SO_KEEPALIVE: return p && !s.listener && ip_get_option(p, SOF_KEEPALIVE) ? 1 : 0;
             case SO_REUSEADDR: return p && ip_get_option(p, SOF_REUSEADDR) ? 1 : 0;
             case SO_ACCEPTCONN: return s.listener ? 1 : 0;
             default: return make_error(ENOPROTOOPT);
@@ -329,14 +406,12 @@ result<int> tcp_get_option(const tcp_socket& s, int level, int name) {
     return make_error(ENOPROTOOPT);
 }
 
-void tcp_names(const tcp_socket& s, shm::completion& c) {
-    if (!s.pcb) return;
-    c.local_addr = ip4_addr_get_u32(ip_2_ip4(&s.pcb->local_ip));
-    c.local_port = lwip_htons(s.pcb->local_port);
-    if (!s.listener) {
-        c.peer_addr = ip4_addr_get_u32(ip_2_ip4(&s.pcb->remote_ip));
-        c.peer_port = lwip_htons(s.pcb->remote_port);
-    }
+void tcp_names(tcp_socket& s, shm::completion& c) {
+    remember_names(s);
+    c.local_addr = s.local_addr;
+    c.local_port = s.local_port;
+    c.peer_addr = s.peer_addr;
+    c.peer_port = s.peer_port;
 }
 
 bool tcp_close_socket(tcp_socket& s, bool abort) {
@@ -361,7 +436,11 @@ bool tcp_close_socket(tcp_socket& s, bool abort) {
         return true;
     }
     // Kernel semantics: queued bytes still go out, then the FIN.
-    if (!tcp_pull_tx(s)) return true;
+    if (!tcp_pull_tx(s)) {
+        tcp_reset(s);
+        s.owner->fail("corrupt send ring on socket " + std::to_string(s.id));
+        return true;
+    }
     return finish_close(s);
 }
 
@@ -399,12 +478,13 @@ bool tcp_pull_tx(tcp_socket& s) {
         // COPY: the ring bytes are free for the app as soon as lwIP has them.
         const err_t e = tcp_write(s.pcb, p, static_cast<u16_t>(n),
                                   TCP_WRITE_FLAG_COPY | (more ? TCP_WRITE_FLAG_MORE : 0));
-        if (e == ERR_MEM) break;
-        if (e != ERR_OK) return true;  // the connection is closing; on_err reports it
+        if (e == ERR_MEM) break;  // retried from on_sent or on_poll
+        if (e != ERR_OK) break;   // the connection is closing; on_err reports it
         s.tx.consume(n);
         wrote = true;
     }
-    s.sh->tx_unsent.store(static_cast<std::uint32_t>(TCP_SND_BUF - tcp_sndbuf(s.pcb)), std::memory_order_relaxed);
+    // snd_buf, not tcp_sndbuf(): the macro clamps to 16 bits under window scaling.
+    s.sh->tx_unsent.store(static_cast<std::uint32_t>(TCP_SND_BUF - s.pcb->snd_buf), std::memory_order_relaxed);
     if (wrote) tcp_output(s.pcb);
     maybe_unblock_tx(s);
     if (s.tx.readable() == 0 && s.fin_requested && !s.closing && s.pcb &&
@@ -422,26 +502,38 @@ bool tcp_drive_tx(tcp_socket& s) {
 
 bool tcp_push_rx(tcp_socket& s) {
     bool pushed = false;
-    while (s.rx_pending) {
-        const std::int64_t space = s.rx.free_space();
-        if (space < 0) return false;
-        if (space == 0) break;
-        pbuf* p = s.rx_pending;
-        const std::size_t n = std::min<std::size_t>(p->len, static_cast<std::size_t>(space));
-        if (s.rx.write(p->payload, n) < 0) return false;
-        pushed = true;
-        if (s.pcb) tcp_recved(s.pcb, static_cast<u16_t>(n));
-        // Frees the pbufs wholly copied and advances into a partly copied one.
-        s.rx_pending = pbuf_free_header(p, static_cast<u16_t>(n));
-    }
-    if (s.rx_pending) {
+    for (;;) {
+        while (!s.rx_pending.empty()) {
+            pbuf* p = s.rx_pending.front();
+            if (p->len == 0) {
+                // lwIP trims overlapping segments to zero-length pbufs: drop them.
+                pbuf* next = p->next;
+                if (next) pbuf_ref(next);
+                pbuf_free(p);
+                if (next) s.rx_pending.front() = next;
+                else s.rx_pending.pop_front();
+                continue;
+            }
+            const std::int64_t space = s.rx.free_space();
+            if (space < 0) return false;
+            if (space == 0) break;
+            const std::size_t n = std::min<std::size_t>(p->len, static_cast<std::size_t>(space));
+            if (s.rx.write(p->payload, n) < 0) return false;
+            pushed = true;
+            if (s.pcb) tcp_recved(s.pcb, static_cast<u16_t>(n));
+            // Frees the pbufs wholly copied and advances into a partly copied one.
+            if (pbuf* rest = pbuf_free_header(p, static_cast<u16_t>(n))) s.rx_pending.front() = rest;
+            else s.rx_pending.pop_front();
+        }
+        if (s.rx_pending.empty()) break;
         // Tell the app to ring rx_space when it makes room; then look again in
         // case it already did (fences pair with the app's after its read).
         s.sh->rx_full.store(1, std::memory_order_relaxed);
         std::atomic_thread_fence(std::memory_order_seq_cst);
-        if (s.rx.free_space() > 0 && s.sh->rx_full.exchange(0, std::memory_order_relaxed)) return tcp_push_rx(s);
+        if (s.rx.free_space() <= 0 || !s.sh->rx_full.exchange(0, std::memory_order_relaxed)) break;
     }
-    if (s.peer_fin && !s.rx_pending && !(s.sh->status.load(std::memory_order_relaxed) & shm::st_rx_eof)) {
+    hold_in_heap(s);
+    if (s.peer_fin && s.rx_pending.empty() && !(s.sh->status.load(std::memory_order_relaxed) & shm::st_rx_eof)) {
         set_status(s, shm::st_rx_eof);
         s.owner->mark(s, nb_eof | nb_readable);
     } else if (pushed) {

@@ -39,7 +39,9 @@ struct tcp_socket {
     shm::socket_shared* sh = nullptr;
     shm::byte_ring_consumer tx;
     shm::byte_ring_producer rx;
-    pbuf* rx_pending = nullptr;  // received bytes the ring had no room for
+    // Received chains the ring had no room for, oldest first. Kept apart (never
+    // pbuf_cat'ed): a pbuf's tot_len is 16 bits and the backlog can be a window.
+    std::deque<pbuf*> rx_pending;
 
     bool listener = false;
     bool connecting = false;
@@ -51,6 +53,10 @@ struct tcp_socket {
     bool queued_ = false;        // on the session's flush list
     std::uint32_t backlog = 0;
     std::deque<std::uint32_t> accept_queue;  // ids of connections not yet accepted
+    // Addresses (network order), kept for getsockname/getpeername after lwIP
+    // has taken the pcb over (TIME_WAIT) or freed it.
+    std::uint32_t local_addr = 0, peer_addr = 0;
+    std::uint16_t local_port = 0, peer_port = 0;
 };
 
 // Creates the pcb for a new socket in slot `s` (rings already reset).
@@ -62,7 +68,7 @@ struct tcp_socket {
 [[nodiscard]] result<void> tcp_shutdown_dir(tcp_socket& s, int how);
 [[nodiscard]] result<void> tcp_set_option(tcp_socket& s, int level, int name, int value);
 [[nodiscard]] result<int> tcp_get_option(const tcp_socket& s, int level, int name);
-void tcp_names(const tcp_socket& s, shm::completion& c);
+void tcp_names(tcp_socket& s, shm::completion& c);
 // The app closed the socket: returns true when the slot can be freed now
 // (otherwise the socket drains its send ring first and frees itself later).
 [[nodiscard]] bool tcp_close_socket(tcp_socket& s, bool abort);

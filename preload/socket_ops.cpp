@@ -44,8 +44,19 @@ int timeout_ms(const timeval& tv) {
 }
 
 // Sleeps in the kernel until fd has one of `events`. 0 ready, -EAGAIN on
-// timeout, -EINTR on a signal.
+// timeout, -EINTR on a signal. Without a timeout the wait is a blocking call
+// the kernel restarts after an SA_RESTART handler, as it would the app's own
+// recv/send/accept: a peek at the notify fd for IN, one more filler byte for
+// OUT (it completes when shuntd drains the filler, and stays harmless).
+// With a timeout (SO_RCVTIMEO/SO_SNDTIMEO) it is poll(), which the kernel
+// never restarts, again as for a socket with a timeout.
 int wait_fd(int fd, short events, int ms) {
+    if (ms < 0 && (events == POLLIN || events == POLLOUT)) {
+        char b = 'f';
+        const long r = events == POLLIN ? shm::sys::recv(fd, &b, 1, MSG_PEEK)
+                                        : shm::sys::send(fd, &b, 1, MSG_NOSIGNAL);
+        return r == -EINTR ? -EINTR : 0;
+    }
     pollfd p{fd, events, 0};
     const long r = raw(SYS_poll, reinterpret_cast<long>(&p), 1, ms);
     if (r < 0) return static_cast<int>(r);
@@ -208,6 +219,7 @@ result<int> op_accept(int fd, accel_socket& s, sockaddr* addr, socklen_t* len, i
     if (!s.listener.load(std::memory_order_relaxed)) return err(EINVAL);
     const bool nonblock = s.nonblocking.load(std::memory_order_relaxed);
     for (;;) {
+        if (s.shut_rd.load(std::memory_order_relaxed)) return err(EINVAL);  // shutdown() of the listener
         // acquire: pairs with the daemon's release of accept_ready.
         if (s.sh->accept_ready.load(std::memory_order_acquire) == 0) {
             // Clear readability, then look again (the daemon's flush pairs with the fence).
@@ -217,8 +229,8 @@ result<int> op_accept(int fd, accel_socket& s, sockaddr* addr, socklen_t* len, i
             if (s.sh->accept_ready.load(std::memory_order_acquire) == 0) {
                 if (!s.ch->daemon_alive()) return err(ECONNABORTED);
                 if (nonblock) return err(EAGAIN);
-                const int w = wait_fd(fd, POLLIN, -1);
-                if (w == -EINTR) return err(EINTR);
+                const int w = wait_fd(fd, POLLIN, timeout_ms(s.rcvtimeo));
+                if (w == -EINTR || w == -EAGAIN) return err(-w);
                 continue;
             }
             if (s.sh->rx_armed.exchange(1, std::memory_order_relaxed) == 0) s.ch->ring(shm::ring_kind::rearm_rx, s.id);
@@ -273,6 +285,10 @@ result<ssize_t> op_send(int fd, accel_socket& s, const iovec* iov, int iovcnt, i
         }
         if (!(st & shm::st_connected)) {
             if (s.listener.load(std::memory_order_relaxed)) return err(ENOTCONN);
+            if (!(st & shm::st_connecting)) {  // never connected: Linux says EPIPE
+                raise_sigpipe(flags);
+                return err(EPIPE);
+            }
             // Connecting: wait for the connection as the kernel does.
             if (nonblock) return err(EAGAIN);
             const int w = wait_fd(fd, POLLOUT, timeout_ms(s.sndtimeo));
@@ -384,7 +400,7 @@ result<ssize_t> op_recv(int fd, accel_socket& s, const iovec* iov, int iovcnt, i
             if (e) return err(e);
             return 0;
         }
-        if (!(st & shm::st_connected) && !(st & shm::st_open)) return err(ENOTCONN);
+        if (!(st & (shm::st_connected | shm::st_connecting))) return err(ENOTCONN);
         // Empty: clear readability, then look again (pairs with the daemon's
         // fence before its load of rx_armed in flush()).
         shm::notify_drain_readable(fd);
@@ -409,10 +425,25 @@ result<ssize_t> op_recv(int fd, accel_socket& s, const iovec* iov, int iovcnt, i
     }
 }
 
-result<int> op_shutdown(accel_socket& s, int how) {
+result<int> op_shutdown(int fd, accel_socket& s, int how) {
     if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) return err(EINVAL);
+    if (s.listener.load(std::memory_order_relaxed)) {
+        // Linux stops a listener on SHUT_RD (or RDWR); blocked accepts fail with EINVAL.
+        if (how == SHUT_WR) return err(ENOTCONN);
+        shm::command c = make_cmd(shm::op::shutdown, s);
+        c.a = SHUT_RD;
+        const auto cpl = s.ch->call(c);
+        if (cpl.result < 0) return err(static_cast<int>(-cpl.result));
+        s.shut_rd.store(true, std::memory_order_relaxed);
+        shm::sys::shutdown(fd, SHUT_RD);  // wakes threads asleep on the fd
+        return 0;
+    }
     if (!(status_of(s) & shm::st_connected)) return err(ENOTCONN);
-    if (how == SHUT_RD || how == SHUT_RDWR) s.shut_rd.store(true, std::memory_order_relaxed);
+    if (how == SHUT_RD || how == SHUT_RDWR) {
+        s.shut_rd.store(true, std::memory_order_relaxed);
+        // Our own end reads EOF from now on: sleepers wake, recv returns 0.
+        shm::sys::shutdown(fd, SHUT_RD);
+    }
     if (how == SHUT_WR || how == SHUT_RDWR) {
         shm::command c = make_cmd(shm::op::shutdown, s);
         c.a = SHUT_WR;

@@ -23,7 +23,7 @@ namespace shunt::preload {
 [[nodiscard]] result<int> op_accept(int fd, accel_socket& s, sockaddr* addr, socklen_t* len, int flags);
 [[nodiscard]] result<ssize_t> op_send(int fd, accel_socket& s, const iovec* iov, int iovcnt, int flags);
 [[nodiscard]] result<ssize_t> op_recv(int fd, accel_socket& s, const iovec* iov, int iovcnt, int flags);
-[[nodiscard]] result<int> op_shutdown(accel_socket& s, int how);
+[[nodiscard]] result<int> op_shutdown(int fd, accel_socket& s, int how);
 [[nodiscard]] result<int> op_name(accel_socket& s, bool peer, sockaddr* addr, socklen_t* len);
 [[nodiscard]] result<int> op_getsockopt(accel_socket& s, int level, int name, void* val, socklen_t* len);
 [[nodiscard]] result<int> op_setsockopt(accel_socket& s, int level, int name, const void* val, socklen_t len);

@@ -167,7 +167,7 @@ SHUNT_EXPORT int accept(int fd, sockaddr* addr, socklen_t* len) {
 }
 
 SHUNT_EXPORT int shutdown(int fd, int how) {
-    if (accel_socket* s = fd_table::get(fd)) return finish(op_shutdown(*s, how), errno);
+    if (accel_socket* s = fd_table::get(fd)) return finish(op_shutdown(fd, *s, how), errno);
     return real::shutdown(fd, how);
 }
 

@@ -20,8 +20,10 @@ void notify_signal_readable(int daemon_fd) {
 }
 
 void notify_unblock_writable(int daemon_fd) {
+    // Bounded: an app that keeps refilling cannot hold the worker here. The
+    // app's own filler is a few KiB (its send buffer is the minimum).
     char buf[4096];
-    while (sys::recv(daemon_fd, buf, sizeof buf, MSG_DONTWAIT) > 0) {
+    for (int i = 0; i < 16 && sys::recv(daemon_fd, buf, sizeof buf, MSG_DONTWAIT) > 0; ++i) {
     }
 }
 

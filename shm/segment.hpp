@@ -69,6 +69,7 @@ enum socket_status : std::uint32_t {
     st_rx_eof = 1u << 3,     // the peer's FIN: no bytes after the ring's current tail
     st_error = 1u << 4,      // so_error is set; the connection is gone
     st_tx_shut = 1u << 5,    // our side's FIN was requested
+    st_connecting = 1u << 6,  // connect() issued (stays set once the outcome is known)
 };
 
 struct socket_shared {
