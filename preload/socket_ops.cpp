@@ -122,6 +122,21 @@ accel_socket* build(channel* ch, std::uint32_t id) {
     return s;
 }
 
+// The fd stops being readable: drains the daemon's byte(s), clears
+// rx_armed, then looks again at `still_ready` (the seq_cst fence pairs with the
+// daemon's fence before its load of rx_armed in session::flush). If something
+// arrived meanwhile the fd is made readable again (rearm_rx). Returns whether
+// something is ready after all.
+template <typename Ready>
+bool clear_readable(int fd, accel_socket& s, Ready still_ready) {
+    shm::notify_drain_readable(fd);
+    s.sh->rx_armed.store(0, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (!still_ready()) return false;
+    if (s.sh->rx_armed.exchange(1, std::memory_order_relaxed) == 0) s.ch->ring(shm::ring_kind::rearm_rx, s.id);
+    return true;
+}
+
 void fill_sockaddr(sockaddr* addr, socklen_t* len, std::uint32_t a, std::uint16_t port) {
     if (!addr || !len) return;
     sockaddr_in sin{};
@@ -222,18 +237,14 @@ result<int> op_accept(int fd, accel_socket& s, sockaddr* addr, socklen_t* len, i
         if (s.shut_rd.load(std::memory_order_relaxed)) return err(EINVAL);  // shutdown() of the listener
         // acquire: pairs with the daemon's release of accept_ready.
         if (s.sh->accept_ready.load(std::memory_order_acquire) == 0) {
-            // Clear readability, then look again (the daemon's flush pairs with the fence).
-            shm::notify_drain_readable(fd);
-            s.sh->rx_armed.store(0, std::memory_order_relaxed);
-            std::atomic_thread_fence(std::memory_order_seq_cst);
-            if (s.sh->accept_ready.load(std::memory_order_acquire) == 0) {
+            // Clear readability, then look again.
+            if (!clear_readable(fd, s, [&s] { return s.sh->accept_ready.load(std::memory_order_acquire) > 0; })) {
                 if (!s.ch->daemon_alive()) return err(ECONNABORTED);
                 if (nonblock) return err(EAGAIN);
                 const int w = wait_fd(fd, POLLIN, timeout_ms(s.rcvtimeo));
                 if (w == -EINTR || w == -EAGAIN) return err(-w);
                 continue;
             }
-            if (s.sh->rx_armed.exchange(1, std::memory_order_relaxed) == 0) s.ch->ring(shm::ring_kind::rearm_rx, s.id);
         }
         int pair[2];
         if (int r = shm::notify_pair(pair); r < 0) return err(-r == EMFILE ? EMFILE : ENFILE);
@@ -260,6 +271,9 @@ result<int> op_accept(int fd, accel_socket& s, sockaddr* addr, socklen_t* len, i
         if (flags & SOCK_NONBLOCK) raw(SYS_fcntl, nfd, F_SETFL, O_NONBLOCK);
         fill_sockaddr(addr, len, cpl.peer_addr, cpl.peer_port);
         fd_table::set(nfd, ns);
+        // Took the last one: the listener stops being readable (see op_recv).
+        if (s.sh->accept_ready.load(std::memory_order_acquire) == 0 && s.sh->rx_armed.load(std::memory_order_relaxed))
+            (void)clear_readable(fd, s, [&s] { return s.sh->accept_ready.load(std::memory_order_acquire) > 0; });
         return nfd;
     }
 }
@@ -386,6 +400,12 @@ result<ssize_t> op_recv(int fd, accel_socket& s, const iovec* iov, int iovcnt, i
                     s.ch->ring(shm::ring_kind::rx_space, s.id);
             }
             got += n;
+            // Emptied the ring while the fd was readable: it must stop being
+            // readable now, not at the next EAGAIN, or an edge-triggered
+            // waiter that reads no further (nginx) never sees the next edge.
+            if (n && !peek && s.rx.readable() == 0 && s.sh->rx_armed.load(std::memory_order_relaxed) &&
+                !(status_of(s) & (shm::st_rx_eof | shm::st_error)))
+                (void)clear_readable(fd, s, [&s] { return s.rx.readable() > 0; });
         }
         if (got == want || (got && !waitall) || (peek && got)) return static_cast<ssize_t>(got);
         const std::uint32_t st = status_of(s);
@@ -401,16 +421,9 @@ result<ssize_t> op_recv(int fd, accel_socket& s, const iovec* iov, int iovcnt, i
             return 0;
         }
         if (!(st & (shm::st_connected | shm::st_connecting))) return err(ENOTCONN);
-        // Empty: clear readability, then look again (pairs with the daemon's
-        // fence before its load of rx_armed in flush()).
-        shm::notify_drain_readable(fd);
-        s.sh->rx_armed.store(0, std::memory_order_relaxed);
-        std::atomic_thread_fence(std::memory_order_seq_cst);
-        if (s.rx.readable() > 0 || (status_of(s) & (shm::st_rx_eof | shm::st_error))) {
-            if (s.rx.readable() > 0 && s.sh->rx_armed.exchange(1, std::memory_order_relaxed) == 0)
-                s.ch->ring(shm::ring_kind::rearm_rx, s.id);
-            continue;
-        }
+        // Empty: clear readability, then look again.
+        if (clear_readable(fd, s, [&s] { return s.rx.readable() > 0; })) continue;
+        if (status_of(s) & (shm::st_rx_eof | shm::st_error)) continue;
         if (got && nonblock) return static_cast<ssize_t>(got);
         if (nonblock) return err(EAGAIN);
         const int w = wait_fd(fd, POLLIN, timeout_ms(s.rcvtimeo));

@@ -6,6 +6,7 @@
 #include <linux/sockios.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
+#include <algorithm>
 #include <vector>
 
 #include "preload/channel.hpp"
@@ -90,6 +92,44 @@ ssize_t send_common(int fd, accel_socket* s, const void* buf, size_t n, int flag
     const int saved = errno;
     iovec iov{const_cast<void*>(buf), n};
     return finish(op_send(fd, *s, &iov, 1, flags), saved);
+}
+
+// sendfile(2) to an accelerated socket: the file's bytes are read (pread, so
+// an unsent tail is never consumed) and sent through the ring. The offset or
+// the file position advances by what was sent, as the kernel's does.
+ssize_t sendfile_common(int out_fd, accel_socket* s, int in_fd, off64_t* offset, size_t count) {
+    const int saved = errno;
+    off64_t pos = offset ? *offset : lseek64(in_fd, 0, SEEK_CUR);
+    if (pos < 0) return -1;
+    char buf[32768];
+    size_t done = 0;
+    int error = 0;
+    while (done < count) {
+        const size_t want = std::min(sizeof buf, count - done);
+        const ssize_t n = pread64(in_fd, buf, want, pos);
+        if (n < 0) {
+            error = errno;
+            break;
+        }
+        if (n == 0) break;  // end of file
+        iovec iov{buf, static_cast<size_t>(n)};
+        auto r = op_send(out_fd, *s, &iov, 1, 0);  // non-blocking sockets take what fits
+        if (!r) {
+            error = r.err().code;
+            break;
+        }
+        done += static_cast<size_t>(*r);
+        pos += *r;
+        if (*r < n) break;
+    }
+    if (offset) *offset = pos;
+    else lseek64(in_fd, pos, SEEK_SET);
+    if (done == 0 && error) {
+        errno = error;
+        return -1;
+    }
+    errno = saved;
+    return static_cast<ssize_t>(done);
 }
 
 }  // namespace
@@ -385,6 +425,21 @@ SHUNT_EXPORT int dup3(int oldfd, int newfd, int flags) {
     replaced(newfd);
     if (accel_socket* s = fd_table::get(oldfd)) (void)dup_into(newfd, s);
     return r;
+}
+
+SHUNT_EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t* offset, size_t count) {
+    if (accel_socket* s = fd_table::get(out_fd)) {
+        off64_t o = offset ? *offset : 0;
+        const ssize_t r = sendfile_common(out_fd, s, in_fd, offset ? &o : nullptr, count);
+        if (offset) *offset = static_cast<off_t>(o);
+        return r;
+    }
+    return real::sendfile(out_fd, in_fd, offset, count);
+}
+
+SHUNT_EXPORT ssize_t sendfile64(int out_fd, int in_fd, off64_t* offset, size_t count) {
+    if (accel_socket* s = fd_table::get(out_fd)) return sendfile_common(out_fd, s, in_fd, offset, count);
+    return real::sendfile64(out_fd, in_fd, offset, count);
 }
 
 // A forked child shares every accelerated socket: each counts one more
