@@ -5,6 +5,7 @@
 
 #include "base/log.hpp"
 #include "lwip/priv/tcp_priv.h"
+#include "lwip/netif.h"
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 
@@ -47,6 +48,7 @@ void worker::run() {
     while (!stop_.load(std::memory_order_acquire)) {
         netif_.set_link(link_up_.load(std::memory_order_relaxed));
         const unsigned n = netif_.poll();
+        netif_poll_all();  // loopback: frames lwIP sent to its own addresses
         // acquire: pairs with adopt()/detach()'s release of the flag.
         if (inbox_dirty_.load(std::memory_order_acquire)) take_inbox();
         const unsigned cmds = serve_sessions();

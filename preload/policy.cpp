@@ -21,7 +21,8 @@ std::uint32_t mask_of(std::uint32_t len) { return len == 0 ? 0 : htonl(~0u << (3
 }  // namespace
 
 policy_env read_policy_env() {
-    return policy_env{env_flag("SHUNT_ACCELERATE", true), env_flag("SHUNT_BIND_ANY", false)};
+    return policy_env{env_flag("SHUNT_ACCELERATE", true), env_flag("SHUNT_BIND_ANY", false),
+                      env_flag("SHUNT_LOOPBACK", false)};
 }
 
 bool on_served_subnet(std::uint32_t addr, const shm::served_route* routes, std::uint32_t n) {
@@ -36,7 +37,8 @@ bool accelerate_connect(const sockaddr_in& dst, const shm::served_route* routes,
                         const policy_env& env) {
     if (!env.enabled || dst.sin_family != AF_INET) return false;
     const std::uint32_t a = dst.sin_addr.s_addr;
-    if (loopback(a) || a == INADDR_ANY || a == INADDR_BROADCAST) return false;
+    if (loopback(a)) return env.loopback && n > 0;
+    if (a == INADDR_ANY || a == INADDR_BROADCAST) return false;
     return on_served_subnet(a, routes, n);
 }
 
@@ -45,6 +47,8 @@ bool accelerate_bind(const sockaddr_in& local, const shm::served_route* routes, 
     if (!env.enabled || local.sin_family != AF_INET) return false;
     const std::uint32_t a = local.sin_addr.s_addr;
     if (a == INADDR_ANY) return env.bind_any && n > 0;
+    // lwIP's loop interface has 127.0.0.1 only.
+    if (loopback(a)) return env.loopback && n > 0 && a == htonl(INADDR_LOOPBACK);
     for (std::uint32_t i = 0; i < n && i < shm::k_max_routes; ++i)
         if (routes[i].addr == a) return true;
     return false;

@@ -3,8 +3,10 @@
 //   bind():    the address is one of shuntd's port addresses (INADDR_ANY stays
 //              on the kernel unless SHUNT_BIND_ANY=1, which puts the listener
 //              on shuntd only);
-//   never:     SHUNT_ACCELERATE=0, 127.0.0.0/8, and every non-INET or
-//              non-stream socket.
+//   loopback:  127.0.0.0/8 stays on the kernel unless SHUNT_LOOPBACK=1, which
+//              serves it inside shuntd (accelerated local IPC: both ends
+//              must run under shunt);
+//   never:     SHUNT_ACCELERATE=0, and every non-INET or non-stream socket.
 // Pure functions of their inputs, so unit tests pin them down.
 #pragma once
 
@@ -19,6 +21,7 @@ namespace shunt::preload {
 struct policy_env {
     bool enabled = true;   // SHUNT_ACCELERATE (default 1)
     bool bind_any = false;  // SHUNT_BIND_ANY (default 0)
+    bool loopback = false;  // SHUNT_LOOPBACK (default 0)
 };
 
 policy_env read_policy_env();

@@ -115,6 +115,13 @@ unsigned int shunt_lwip_rand(void);
 #define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 #define LWIP_NETIF_TX_SINGLE_PBUF   0
 #define LWIP_SINGLE_NETIF           0
+/* Traffic to one of shuntd's own addresses (an app under shunt talking to
+   another through the daemon) and, with SHUNT_LOOPBACK=1, to 127.0.0.0/8
+   stays inside lwIP: netif loopback plus the 127.0.0.1 loop interface. With
+   NO_SYS=1 the worker drains the loop queue (netif_poll_all) every loop. */
+#define LWIP_NETIF_LOOPBACK         1
+#define LWIP_HAVE_LOOPIF            1
+#define LWIP_LOOPBACK_MAX_PBUFS     0
 
 /* ---- statistics: every pool and protocol counter is reported ----------- */
 #define LWIP_STATS                  1

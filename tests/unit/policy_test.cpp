@@ -33,6 +33,16 @@ TEST(Policy, LoopbackAnyAndBroadcastStayOnTheKernel) {
     EXPECT_FALSE(accelerate_connect(addr("255.255.255.255"), everything, 1, env));
 }
 
+TEST(Policy, LoopbackOnlyWhenAsked) {
+    policy_env lo;
+    lo.loopback = true;
+    EXPECT_TRUE(accelerate_connect(addr("127.0.0.1"), routes, 2, lo));
+    EXPECT_TRUE(accelerate_bind(addr("127.0.0.1"), routes, 2, lo));
+    EXPECT_FALSE(accelerate_bind(addr("127.0.0.2"), routes, 2, lo));
+    EXPECT_FALSE(accelerate_connect(addr("127.0.0.1"), routes, 2, policy_env{}));
+    EXPECT_FALSE(accelerate_bind(addr("127.0.0.1"), routes, 2, policy_env{}));
+}
+
 TEST(Policy, BindOnlyToTheDaemonsOwnAddresses) {
     const policy_env env;
     EXPECT_TRUE(accelerate_bind(addr("10.1.2.1"), routes, 2, env));
