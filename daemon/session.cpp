@@ -47,11 +47,37 @@ session::~session() {
         if (s->notify_fd >= 0) close(s->notify_fd);
     }
     for (auto& [tag, fd] : fds_) close(fd);
-    // The app must learn that its session is over even if it is still alive.
+    if (ctl_fd_ >= 0) {
+        // The app must learn that its session is over even if it is still alive.
+        shutdown(ctl_fd_, SHUT_RDWR);
+        close(ctl_fd_);
+    }
+    if (!detached_ || reset)
+        SHUNT_LOG_INFO("app pid %d (session %llu) %s; %u connections reset", who_.pid,
+                       static_cast<unsigned long long>(who_.id), detached_ ? "finished closing" : "detached", reset);
+}
+
+void session::detach() {
+    if (detached_) return;
+    detached_ = true;
+    unsigned reset = 0, closing = 0;
+    for (auto& s : sockets_) {
+        if (!s) continue;
+        if (s->closing) {
+            ++closing;  // closed by the app: its queued bytes still go out, then the FIN
+            continue;
+        }
+        if (s->pcb) ++reset;
+        tcp_reset(*s);
+        free_socket(*s);
+    }
+    for (auto& [tag, fd] : fds_) close(fd);
+    fds_.clear();
     shutdown(ctl_fd_, SHUT_RDWR);
     close(ctl_fd_);
-    SHUNT_LOG_INFO("app pid %d (session %llu) detached; %u connections reset", who_.pid,
-                   static_cast<unsigned long long>(who_.id), reset);
+    ctl_fd_ = -1;
+    SHUNT_LOG_INFO("app pid %d (session %llu) detached; %u connections reset, %u closing", who_.pid,
+                   static_cast<unsigned long long>(who_.id), reset, closing);
 }
 
 void session::fail(std::string why) {
@@ -63,6 +89,7 @@ void session::fail(std::string why) {
 }
 
 bool session::poll(unsigned budget, unsigned* served) {
+    if (detached_) return true;  // the app is gone: only lwIP's callbacks run
     std::uint64_t v;
     while (failure_.empty() && budget-- && ring_.pop(&v)) {
         ++*served;
@@ -323,6 +350,7 @@ void session::flush() {
 
 bool session::audit() {
     if (!failure_.empty()) return false;
+    if (detached_) return true;
     if (std::memcmp(&header_copy_, seg_.view().header(), sizeof header_copy_) != 0) {
         fail("the segment header was overwritten");
         return false;

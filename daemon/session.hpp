@@ -68,6 +68,15 @@ public:
     // false: the session has failed.
     [[nodiscard]] bool audit();
 
+    // The app hung up (exit, kill -9): its open connections are reset and
+    // its pending fds dropped; sockets it had already closed keep draining
+    // their send rings (the kernel too finishes a close after the process
+    // exits). The session is destroyed once idle() or after a deadline.
+    void detach();
+    bool detached() const { return detached_; }
+    bool idle() const { return in_use_ == 0; }
+    std::uint64_t drain_deadline_ns = 0;  // the worker's, for a detached session
+
     const app_identity& who() const { return who_; }
     const std::string& failure() const { return failure_; }
     session_report report() const;
@@ -98,6 +107,7 @@ private:
     std::unordered_map<std::uint64_t, int> fds_;  // notify fds received, by tag
     std::vector<std::uint32_t> flush_list_;
     std::string failure_;
+    bool detached_ = false;
 };
 
 }  // namespace shunt::daemon

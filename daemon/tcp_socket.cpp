@@ -416,6 +416,9 @@ void tcp_names(tcp_socket& s, shm::completion& c) {
 
 bool tcp_close_socket(tcp_socket& s, bool abort) {
     s.closing = true;
+    // Linux resets a connection closed with received bytes unread (RFC 2525).
+    const std::int64_t space = s.rx.free_space();
+    if (!s.rx_pending.empty() || space < 0 || static_cast<std::uint64_t>(space) < s.rx.capacity()) abort = true;
     for (std::uint32_t id : s.accept_queue) {
         if (tcp_socket* c = s.owner->socket_by_id(id)) {
             tcp_reset(*c);

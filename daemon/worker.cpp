@@ -14,6 +14,8 @@ namespace {
 
 constexpr unsigned k_idle_loops_before_nap = 256;
 constexpr std::uint64_t k_publish_ns = 100'000'000;
+// How long a detached app's closed sockets may take to deliver what they hold.
+constexpr std::uint64_t k_drain_ns = 60'000'000'000;
 
 std::uint64_t now_ns() {
     timespec ts{};
@@ -125,8 +127,13 @@ void worker::take_inbox() {
     }
     for (auto& s : adopt) sessions_.push_back(std::move(s));
     for (std::uint64_t id : detach) {
-        std::erase_if(sessions_, [id](const std::unique_ptr<session>& s) { return s->who().id == id; });
+        for (auto& s : sessions_)
+            if (s->who().id == id && !s->detached()) {
+                s->detach();
+                s->drain_deadline_ns = now_ns() + k_drain_ns;
+            }
     }
+    std::erase_if(sessions_, [](const std::unique_ptr<session>& s) { return s->detached() && s->idle(); });
 }
 
 // Serves each session's command ring; a session that broke the protocol is
@@ -151,6 +158,12 @@ void worker::audit_sessions() {
     const auto before = sessions_.size();
     std::erase_if(sessions_, [](const std::unique_ptr<session>& s) { return !s->audit(); });
     live_.sessions_failed += before - sessions_.size();
+    // Detached sessions go once their closing sockets are done, or at the
+    // deadline (what is left is reset then).
+    const std::uint64_t t = now_ns();
+    std::erase_if(sessions_, [t](const std::unique_ptr<session>& s) {
+        return s->detached() && (s->idle() || t >= s->drain_deadline_ns);
+    });
 }
 
 void worker::publish() {
@@ -160,7 +173,8 @@ void worker::publish() {
     if (!lk.owns_lock()) return;
     live_.lwip = stack::read_lwip_stats();
     live_.apps.clear();
-    for (const auto& s : sessions_) live_.apps.push_back(s->report());
+    for (const auto& s : sessions_)
+        if (!s->detached()) live_.apps.push_back(s->report());
     report_ = live_;
 }
 

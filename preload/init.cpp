@@ -4,8 +4,10 @@
 // Nothing attaches to shuntd here; the first AF_INET stream socket that
 // binds or connects does (preload/channel.cpp), and without a daemon every
 // call goes to libc as if shunt were not there.
+#include "preload/channel.hpp"
 #include "preload/fd_table.hpp"
 #include "preload/real.hpp"
+#include "preload/socket_ops.hpp"
 
 extern "C" __attribute__((visibility("default"))) const char* shunt_version() noexcept {
     return PACKAGE_VERSION;
@@ -16,6 +18,20 @@ namespace {
 __attribute__((constructor)) void shunt_init() noexcept {
     shunt::preload::real::resolve();
     shunt::preload::fd_table::init();
+}
+
+// An orderly exit closes every socket as the kernel does when a process
+// exits: each accelerated socket this process holds is released (the last
+// holder's close sends the queued bytes, then the FIN; SO_LINGER 0 resets).
+// A process that dies without running this (kill -9, a crash, _exit) is
+// noticed by shuntd through its control connection, and its connections
+// are reset.
+__attribute__((destructor)) void shunt_fini() noexcept {
+    using namespace shunt::preload;
+    if (!channel::existing()) return;
+    fd_table::for_each([](int fd, accel_socket*) {
+        if (accel_socket* s = fd_table::take(fd)) op_release(s);
+    });
 }
 
 }  // namespace
