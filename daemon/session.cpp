@@ -127,7 +127,7 @@ tcp_socket* session::socket_by_id(std::uint32_t id) const {
 // A socket the app may operate on: allocated, handed to the app, not closed.
 tcp_socket* session::live_socket(std::uint32_t id) const {
     tcp_socket* s = socket_by_id(id);
-    return s && s->notify_fd >= 0 && !s->closing ? s : nullptr;
+    return s && s->adopted && !s->closing ? s : nullptr;
 }
 
 void session::execute(const shm::command& c, shm::completion& r) {
@@ -153,6 +153,7 @@ void session::execute(const shm::command& c, shm::completion& r) {
             listener->sh->accept_ready.store(static_cast<std::uint32_t>(listener->accept_queue.size()),
                                              std::memory_order_release);
             s->notify_fd = fd;
+            s->adopted = true;
             tcp_adopt(*s);
             tcp_names(*s, r);
         } else {
@@ -168,6 +169,7 @@ void session::execute(const shm::command& c, shm::completion& r) {
                 return;
             }
             s->notify_fd = fd;
+            s->adopted = true;
             if (auto res = tcp_open(*s); !res) {
                 free_socket(*s);
                 set(res);
@@ -192,7 +194,7 @@ void session::execute(const shm::command& c, shm::completion& r) {
         case shm::op::connect: set(tcp_connect_to(*s, c.addr, c.port)); return;
         case shm::op::shutdown: set(tcp_shutdown_dir(*s, c.a)); return;
         case shm::op::close: {
-            close(s->notify_fd);
+            if (s->notify_fd >= 0) close(s->notify_fd);
             s->notify_fd = -1;
             if (tcp_close_socket(*s, c.a != 0)) free_socket(*s);
             r.result = 0;
@@ -333,8 +335,8 @@ void session::flush() {
         const std::uint8_t bits = s->pending_;
         s->pending_ = 0;
         if (bits & nb_hangup) {
-            shutdown(s->notify_fd, SHUT_RDWR);
-            shm::notify_unblock_writable(s->notify_fd);
+            shm::notify_hangup(s->notify_fd);
+            s->notify_fd = -1;
             continue;
         }
         if (bits & nb_readable) {

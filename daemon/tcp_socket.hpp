@@ -49,6 +49,7 @@ struct tcp_socket {
     bool peer_fin = false;       // FIN received (published once rx_pending is empty)
     bool fin_requested = false;  // shutdown(SHUT_WR): FIN once the send ring is empty
     bool closing = false;        // the app closed it: flush, then tcp_close and free
+    bool adopted = false;        // handed to the app (open, or accept)
     std::uint8_t pending_ = 0;   // notify_bits to apply at the end of the loop
     bool queued_ = false;        // on the session's flush list
     std::uint32_t backlog = 0;

@@ -463,6 +463,9 @@ result<int> op_shutdown(int fd, accel_socket& s, int how) {
         const auto cpl = s.ch->call(c);
         if (cpl.result < 0) return err(static_cast<int>(-cpl.result));
         s.shut_wr.store(true, std::memory_order_relaxed);
+        // Our end stops sending too: once the peer's FIN has also come, the
+        // fd reports POLLHUP, as a TCP socket shut down both ways does.
+        shm::sys::shutdown(fd, SHUT_WR);
     }
     return 0;
 }

@@ -2,14 +2,30 @@
 
 #include "shm/sys.hpp"
 
+#include <sys/ioctl.h>
+
+#include <cstddef>
+
 namespace shunt::shm {
 
 int notify_pair(int fds[2]) {
     if (long r = sys::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds); r < 0) return static_cast<int>(r);
-    // The smallest send buffer the kernel allows on the app's end: a few KiB
-    // of filler make it unwritable.
+    // The smallest send buffer the kernel allows on the app's end. Filler is
+    // written one byte per skb: a handful make the end unwritable, and one
+    // left (the sentinel, a whole skb of well under a quarter of the buffer
+    // in truesize) keeps unix_writable() true. A partly read skb would keep
+    // its whole truesize charged, so the daemon only ever reads whole ones.
     int small = 1;
     sys::setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    // The sentinel: one byte the daemon never reads. Closing an end with
+    // unread bytes sets ECONNRESET on the other (Linux unix_release_sock),
+    // which is how a reset or a dead daemon shows as POLLERR, as a TCP RST does.
+    const char sentinel = 's';
+    if (long r = sys::send(fds[0], &sentinel, 1, MSG_DONTWAIT | MSG_NOSIGNAL); r != 1) {
+        sys::close(fds[0]);
+        sys::close(fds[1]);
+        return r < 0 ? static_cast<int>(r) : -EIO;
+    }
     return 0;
 }
 
@@ -20,12 +36,16 @@ void notify_signal_readable(int daemon_fd) {
 }
 
 void notify_unblock_writable(int daemon_fd) {
-    // Bounded: an app that keeps refilling cannot hold the worker here. The
-    // app's own filler is a few KiB (its send buffer is the minimum).
-    char buf[4096];
-    for (int i = 0; i < 16 && sys::recv(daemon_fd, buf, sizeof buf, MSG_DONTWAIT) > 0; ++i) {
-    }
+    // Every filler byte but one (the sentinel). One bounded read: an app
+    // that keeps refilling cannot hold the worker here.
+    int queued = 0;
+    if (sys::raw(SYS_ioctl, daemon_fd, FIONREAD, reinterpret_cast<long>(&queued)) < 0 || queued <= 1) return;
+    char buf[256];
+    const std::size_t n = static_cast<std::size_t>(queued - 1);
+    (void)sys::recv(daemon_fd, buf, n < sizeof buf ? n : sizeof buf, MSG_DONTWAIT);
 }
+
+void notify_hangup(int daemon_fd) { sys::close(daemon_fd); }
 
 void notify_eof(int daemon_fd) { sys::shutdown(daemon_fd, SHUT_WR); }
 
@@ -36,11 +56,11 @@ void notify_drain_readable(int app_fd) {
 }
 
 void notify_block_writable(int app_fd) {
-    static const char filler[4096] = {};
-    // Writes until the kernel refuses: the send buffer is then full, far
-    // above unix_writable()'s quarter mark.
+    // One byte per skb until the kernel refuses: the send buffer is then
+    // full, far above unix_writable()'s quarter mark (about six bytes).
+    const char filler = 'f';
     for (int i = 0; i < 64; ++i) {
-        if (sys::send(app_fd, filler, sizeof filler, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) return;
+        if (sys::send(app_fd, &filler, 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) return;
     }
 }
 

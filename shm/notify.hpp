@@ -5,7 +5,7 @@
 //   readable   while the daemon has written a byte the app has not drained
 //              (signal_readable / drain_readable), or after the daemon's
 //              end shut down writing (EOF: EPOLLIN|EPOLLRDHUP) or closed
-//              (EPOLLHUP: the connection is gone);
+//              (EPOLLHUP|EPOLLERR: the connection was reset or is gone);
 //   writable   while the app's own unread filler is below a quarter of its
 //              send buffer (Linux unix_writable()): the app makes it
 //              unwritable by filling (block_writable) and the daemon makes
@@ -16,14 +16,17 @@
 
 namespace shunt::shm {
 
-// A socketpair: [0] for the app, [1] for the daemon; both CLOEXEC and
-// non-blocking at the file level only for the daemon's end. Returns 0 or -errno.
+// A socketpair: [0] for the app, [1] for the daemon, both CLOEXEC; the app's
+// end carries one sentinel byte towards the daemon, never read. 0 or -errno.
 int notify_pair(int fds[2]);
 
 // Daemon side.
 void notify_signal_readable(int daemon_fd);  // one byte towards the app
 void notify_unblock_writable(int daemon_fd);  // drains the app's filler
 void notify_eof(int daemon_fd);              // shutdown(SHUT_WR): the app sees EOF
+// Closes the daemon's end with the app's sentinel byte unread: the app's end
+// reports IN|OUT|ERR|HUP|RDHUP, as a TCP socket does after an RST.
+void notify_hangup(int daemon_fd);
 
 // App side.
 void notify_drain_readable(int app_fd);

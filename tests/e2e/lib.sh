@@ -30,6 +30,15 @@ lab_start() {
     export SHUNT_ADMIN_SOCKET
 }
 
+# kill_tree PID: the process and everything it started (children first), by PID.
+# A background shell function (`peer CMD &`) is a subshell whose child is the
+# real program: killing the subshell alone would leave the program behind.
+kill_tree() {
+    local c
+    for c in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$c"; done
+    kill "$1" 2>/dev/null
+}
+
 lab_cleanup() {
     local rc=$?
     if [ $rc != 0 ] && [ -f "$SHUNT_LAB_RUN_DIR/$LAB/shuntd.log" ]; then
@@ -37,7 +46,7 @@ lab_cleanup() {
     fi
     # Background programs the test started (by PID), then the lab.
     local p
-    for p in $(jobs -p); do kill "$p" 2>/dev/null; done
+    for p in $(jobs -p); do kill_tree "$p"; done
     wait 2>/dev/null
     "$SHUNT" lab down >/dev/null 2>&1 || true
     [ -n "${TMPDIR_E2E:-}" ] && rm -rf "$TMPDIR_E2E"

@@ -68,6 +68,14 @@ TEST_F(NotifyPair, DaemonGoneIsHangup) {
     EXPECT_EQ(revents(fds[0]) & (POLLHUP | POLLIN), POLLHUP | POLLIN);
 }
 
+TEST_F(NotifyPair, HangupLooksLikeATcpReset) {
+    notify_block_writable(fds[0]);
+    notify_unblock_writable(fds[1]);  // leaves the sentinel
+    notify_hangup(fds[1]);
+    fds[1] = -1;
+    EXPECT_EQ(revents(fds[0]), POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDHUP);
+}
+
 TEST_F(NotifyPair, EdgeTriggeredEpollSeesEachNewSignal) {
     const int ep = epoll_create1(0);
     epoll_event ev{};

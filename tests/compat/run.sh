@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The compatibility suite: every case runs twice in the lab, once on the
+# kernel path (the program on the host, talking to the peer host over the
+# kernel-only link) and once through shunt (the program under `shunt run`,
+# talking to the peer over shuntd's wire). What the programs observed is
+# compared; the kernel is the oracle.
+#
+#   tests/compat/run.sh [--only REGEX] [--exclude REGEX] [--results DIR]
+#
+# Prints a table (case, kernel, shunt, match), writes it with every
+# observation to DIR (default tests/compat/results/) as text and JSON, and
+# ends with "N passed, N failed, N skipped". Exit 0 when nothing failed.
+# A case whose program is not installed is skipped, never passed.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+: "${SHUNT_SRC_DIR:=$(cd "$here/../.." && pwd)}"
+: "${SHUNT_BUILD_DIR:=$SHUNT_SRC_DIR/build}"
+export SHUNT_SRC_DIR SHUNT_BUILD_DIR
+only="" exclude="" results="$SHUNT_SRC_DIR/tests/compat/results"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --only) only=$2; shift 2 ;;
+        --exclude) exclude=$2; shift 2 ;;
+        --results) results=$2; shift 2 ;;
+        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "compat: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+
+. "$SHUNT_SRC_DIR/tests/e2e/lib.sh"
+require_root
+PROBES="$SHUNT_BUILD_DIR/tests/compat/probes"
+[ -x "$PROBES/eagain" ] || { echo "compat: probes not built (make -C build)" >&2; exit 2; }
+lab_lock
+lab_start compat 241 >/dev/null
+peer() { "$SHUNT" lab peer -- "$@"; }
+
+peer python3 "$here/peer_helper.py" > "$TMPDIR_E2E/peer_helper.log" 2>&1 &
+for _ in $(seq 50); do grep -q ready "$TMPDIR_E2E/peer_helper.log" && break; sleep 0.1; done
+
+. "$here/cases.sh"
+suite_setup
+
+mkdir -p "$results"
+table="$results/latest.txt"
+json="$results/latest.json"
+obs="$results/observations"
+rm -rf "$obs"; mkdir -p "$obs"
+passed=0 failed=0 skipped=0
+printf '%-28s %-10s %-10s %s\n' CASE KERNEL SHUNT MATCH | tee "$table"
+echo '{"cases":[' > "$json"
+first=1
+# run_case NAME OUT ERR: the case in a background subshell with a 120 s watchdog
+# (`timeout` cannot run a shell function). Returns the case's exit status.
+run_case() {
+    "case_$1" > "$2" 2> "$3" &
+    local cp=$!
+    ( sleep 120; kill -TERM "$cp" 2>/dev/null ) &
+    local wd=$!
+    wait "$cp"
+    local rc=$?
+    kill "$wd" 2>/dev/null
+    wait "$wd" 2>/dev/null
+    return $rc
+}
+summary() {  # first line of an observation file, or its state
+    [ -s "$1" ] || { echo empty; return; }
+    head -n1 "$1" | cut -c1-10
+}
+for c in "${CASES[@]}"; do
+    name=${c%%|*}
+    [ -n "$only" ] && ! [[ $name =~ $only ]] && continue
+    [ -n "$exclude" ] && [[ $name =~ $exclude ]] && continue
+    why=$(needs_"$name" 2>/dev/null) || true
+    if [ -n "$why" ]; then
+        printf '%-28s %-10s %-10s %s\n' "$name" - - "skip ($why)" | tee -a "$table"
+        skipped=$((skipped + 1)); match=skip
+    else
+        mode_kernel; run_case "$name" "$obs/$name.kernel" "$obs/$name.kernel.err"; kr=$?
+        mode_shunt;  run_case "$name" "$obs/$name.shunt" "$obs/$name.shunt.err"; sr=$?
+        echo "exit $kr" >> "$obs/$name.kernel"; echo "exit $sr" >> "$obs/$name.shunt"
+        if [ "$(wc -l < "$obs/$name.kernel")" -gt 1 ] && cmp -s "$obs/$name.kernel" "$obs/$name.shunt"; then
+            match=yes; passed=$((passed + 1))
+        else
+            match=NO; failed=$((failed + 1))
+        fi
+        printf '%-28s %-10s %-10s %s\n' "$name" "$(summary "$obs/$name.kernel")" "$(summary "$obs/$name.shunt")" \
+            "$match" | tee -a "$table"
+        [ $match = NO ] && diff "$obs/$name.kernel" "$obs/$name.shunt" | head -n 12 | sed 's/^/    /'
+    fi
+    [ $first = 1 ] || echo ',' >> "$json"
+    first=0
+    python3 - "$name" "$match" "$obs" "${c#*|}" >> "$json" <<'PY'
+import json, os, sys
+name, match, obs, what = sys.argv[1:5]
+def read(p):
+    return open(p).read() if os.path.exists(p) else None
+print(json.dumps({"case": name, "proves": what, "match": match,
+                  "kernel": read(os.path.join(obs, name + ".kernel")),
+                  "shunt": read(os.path.join(obs, name + ".shunt"))}), end="")
+PY
+done
+echo "]}" >> "$json"
+suite_teardown
+echo "$passed passed, $failed failed, $skipped skipped" | tee -a "$table"
+[ $failed = 0 ]
