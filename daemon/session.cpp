@@ -340,8 +340,11 @@ void session::flush() {
             continue;
         }
         if (bits & nb_readable) {
-            if (s->sh->rx_armed.load(std::memory_order_relaxed) == 0 &&
-                s->sh->rx_armed.exchange(1, std::memory_order_relaxed) == 0)
+            // A byte when readability starts; and another when more arrives
+            // while the fd is already readable, so that an edge-triggered
+            // waiter gets a new edge as the kernel gives one per arrival
+            // (once per loop, not per packet; the app drains them all).
+            if (s->sh->rx_armed.exchange(1, std::memory_order_relaxed) == 0 || (bits & nb_more))
                 shm::notify_signal_readable(s->notify_fd);
         }
         if (bits & nb_eof) shm::notify_eof(s->notify_fd);

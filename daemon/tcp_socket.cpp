@@ -540,7 +540,7 @@ bool tcp_push_rx(tcp_socket& s) {
         set_status(s, shm::st_rx_eof);
         s.owner->mark(s, nb_eof | nb_readable);
     } else if (pushed) {
-        s.owner->mark(s, nb_readable);
+        s.owner->mark(s, nb_readable | nb_more);
     }
     return true;
 }

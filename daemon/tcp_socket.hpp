@@ -29,6 +29,7 @@ enum notify_bits : std::uint8_t {
     nb_writable = 2,    // the send ring has room again / the connection is up
     nb_eof = 4,         // peer's FIN reached the ring's end
     nb_hangup = 8,      // the connection is gone
+    nb_more = 16,       // new bytes arrived (a new edge even if already readable)
 };
 
 struct tcp_socket {

@@ -44,23 +44,26 @@ int timeout_ms(const timeval& tv) {
 }
 
 // Sleeps in the kernel until fd has one of `events`. 0 ready, -EAGAIN on
-// timeout, -EINTR on a signal. Without a timeout the wait is a blocking call
-// the kernel restarts after an SA_RESTART handler, as it would the app's own
-// recv/send/accept: a peek at the notify fd for IN, one more filler byte for
-// OUT (it completes when shuntd drains the filler, and stays harmless).
-// With a timeout (SO_RCVTIMEO/SO_SNDTIMEO) it is poll(), which the kernel
-// never restarts, again as for a socket with a timeout.
+// timeout, -EINTR on a signal. Without a timeout, waiting to read is a
+// blocking peek at the notify fd, which the kernel restarts after an
+// SA_RESTART handler as it would the app's own recv/accept; waiting to write
+// is poll() retried after a signal. With a timeout (SO_RCVTIMEO/SO_SNDTIMEO)
+// it is poll(), which the kernel never restarts, again as for a socket.
 int wait_fd(int fd, short events, int ms) {
-    if (ms < 0 && (events == POLLIN || events == POLLOUT)) {
-        char b = 'f';
-        const long r = events == POLLIN ? shm::sys::recv(fd, &b, 1, MSG_PEEK)
-                                        : shm::sys::send(fd, &b, 1, MSG_NOSIGNAL);
+    if (ms < 0 && events == POLLIN) {
+        char b;
+        const long r = shm::sys::recv(fd, &b, 1, MSG_PEEK);
         return r == -EINTR ? -EINTR : 0;
     }
     pollfd p{fd, events, 0};
-    const long r = raw(SYS_poll, reinterpret_cast<long>(&p), 1, ms);
-    if (r < 0) return static_cast<int>(r);
-    return r == 0 ? -EAGAIN : 0;
+    for (;;) {
+        const long r = raw(SYS_poll, reinterpret_cast<long>(&p), 1, ms);
+        // Without a timeout a signal is not the caller's business: the
+        // kernel would restart its send after an SA_RESTART handler.
+        if (r == -EINTR && ms < 0) continue;
+        if (r < 0) return static_cast<int>(r);
+        return r == 0 ? -EAGAIN : 0;
+    }
 }
 
 void raise_sigpipe(int flags) {
@@ -134,6 +137,19 @@ bool clear_readable(int fd, accel_socket& s, Ready still_ready) {
     std::atomic_thread_fence(std::memory_order_seq_cst);
     if (!still_ready()) return false;
     if (s.sh->rx_armed.exchange(1, std::memory_order_relaxed) == 0) s.ch->ring(shm::ring_kind::rearm_rx, s.id);
+    return true;
+}
+
+// Makes the fd unwritable, then looks at the ring again (the seq_cst fence
+// pairs with the daemon's in maybe_unblock_tx; it drains the filler once the
+// ring is below three quarters full). Returns whether there is room after
+// all, in which case the fd was made writable again (drain_tx).
+bool block_tx(int fd, accel_socket& s) {
+    shm::notify_block_writable(fd);
+    s.sh->tx_blocked.store(1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (s.tx.free_space() < static_cast<std::int64_t>(s.tx.capacity() / 4)) return false;
+    if (s.sh->tx_blocked.exchange(0, std::memory_order_relaxed)) s.ch->ring(shm::ring_kind::drain_tx, s.id);
     return true;
 }
 
@@ -335,18 +351,13 @@ result<ssize_t> op_send(int fd, accel_socket& s, const iovec* iov, int iovcnt, i
                 s.sh->tx_pending.exchange(1, std::memory_order_relaxed) == 0)
                 s.ch->ring(shm::ring_kind::tx_ready, s.id);
         }
+        // Writable must mean "a send takes at least a quarter ring", as the
+        // kernel's sk_stream_is_writeable: below that the fd stops being
+        // writable now, before a poller is told it may write.
+        const bool room = s.tx.free_space() >= static_cast<std::int64_t>(s.tx.capacity() / 4) || block_tx(fd, s);
         if (sent == want) return static_cast<ssize_t>(sent);
         if (sent && nonblock) return static_cast<ssize_t>(sent);
-        // The ring is full: make the fd unwritable, then look again (the
-        // daemon drains the filler once the ring is below three quarters).
-        shm::notify_block_writable(fd);
-        s.sh->tx_blocked.store(1, std::memory_order_relaxed);
-        std::atomic_thread_fence(std::memory_order_seq_cst);
-        const std::int64_t space = s.tx.free_space();
-        if (space >= static_cast<std::int64_t>(s.tx.capacity() / 4)) {
-            if (s.sh->tx_blocked.exchange(0, std::memory_order_relaxed)) s.ch->ring(shm::ring_kind::drain_tx, s.id);
-            continue;
-        }
+        if (room) continue;  // the daemon drained meanwhile
         if (nonblock) return err(EAGAIN);
         const int w = wait_fd(fd, POLLOUT, timeout_ms(s.sndtimeo));
         if (w == -EAGAIN || w == -EINTR) {

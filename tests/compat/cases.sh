@@ -53,7 +53,9 @@ wait_line() { for _ in $(seq 100); do grep -q "$1" "$2" 2>/dev/null && return 0;
 stop() { for p in "$@"; do kill_tree "$p"; done; for p in "$@"; do wait "$p" 2>/dev/null; done; }
 DATA=""
 PORT_BASE=20000
-port() { PORT_BASE=$((PORT_BASE + 1)); echo $PORT_BASE; }
+# port: a fresh port for this run of a case, in $P (a function setting a
+# variable: $(port) would run in a subshell and never advance).
+port() { PORT_BASE=$((PORT_BASE + 1)); P=$PORT_BASE; }
 
 nginx_conf() {  # nginx_conf ADDR PORT TAG
     cat <<CONF
@@ -109,7 +111,7 @@ nginx_under_test() {  # starts nginx under test on SELF:$1
 
 needs_nginx_serves_curl() { have curl; have nginx; }
 case_nginx_serves_curl() {
-    local p; p=$(port)
+    port; local p=$P
     nginx_under_test "$p" || echo "nginx did not start"
     peer curl -s -m 60 "http://$SELF:$p/big.bin" | sha
     peer curl -s -m 10 "http://$SELF:$p/index.html" "http://$SELF:$p/index.html"
@@ -118,7 +120,7 @@ case_nginx_serves_curl() {
 
 needs_nginx_short_connections() { have curl; have nginx; }
 case_nginx_short_connections() {
-    local p; p=$(port)
+    port; local p=$P
     nginx_under_test "$p" || echo "nginx did not start"
     peer python3 - "$SELF" "$p" <<'PY'
 import sys, urllib.request
@@ -133,7 +135,7 @@ PY
 
 needs_wrk_nginx() { have wrk; have nginx; have curl; }
 case_wrk_nginx() {
-    local p; p=$(port)
+    port; local p=$P
     nginx_under_test "$p" || echo "nginx did not start"
     out=$(peer wrk -t1 -c20 -d2s "http://$SELF:$p/index.html" 2>&1)
     grep -q "Non-2xx" <<<"$out" && echo "non-2xx responses"
@@ -145,7 +147,7 @@ case_wrk_nginx() {
 
 needs_haproxy_proxies_nginx() { have haproxy; have curl; have nginx; }
 case_haproxy_proxies_nginx() {
-    local p; p=$(port)
+    port; local p=$P
     cat > "$TMPDIR_E2E/haproxy-$MODE.cfg" <<CFG
 defaults
   mode http
@@ -169,7 +171,7 @@ CFG
 # --- key-value stores --------------------------------------------------------
 needs_redis_server() { have redis-server; have redis-benchmark; }
 case_redis_server() {
-    local p; p=$(port)
+    port; local p=$P
     "${RUN[@]}" redis-server --bind "$SELF" --port "$p" --save "" --appendonly no --protected-mode no \
         --dir "$TMPDIR_E2E" > /dev/null 2>&1 &
     local r=$!
@@ -188,7 +190,7 @@ case_redis_server() {
 
 needs_redis_cli() { have redis-server; }
 case_redis_cli() {
-    local p; p=$(port)
+    port; local p=$P
     peer redis-server --bind "$PEER" --port "$p" --save "" --appendonly no --protected-mode no --dir "$TMPDIR_E2E" \
         > /dev/null 2>&1 &
     local r=$!
@@ -202,7 +204,7 @@ case_redis_cli() {
 
 needs_memcached_server() { have memcached; }
 case_memcached_server() {
-    local p; p=$(port)
+    port; local p=$P
     "${RUN[@]}" memcached -u root -l "$SELF" -p "$p" -U 0 > /dev/null 2>&1 &
     local m=$!
     sleep 0.5
@@ -231,7 +233,7 @@ PY
 # --- bulk transfer -----------------------------------------------------------
 needs_iperf3_tcp_send() { have iperf3; }
 iperf_pair() {  # iperf_pair EXTRA_ARGS...: client under test, server on the peer
-    local p; p=$(port)
+    port; local p=$P
     peer iperf3 -s -B "$PEER" -p "$p" -1 > /dev/null 2>&1 &
     local s=$!
     sleep 0.4
@@ -247,7 +249,7 @@ needs_iperf3_udp_send() { have iperf3; }
 case_iperf3_udp_send() { iperf_pair -u -b 100M; }
 needs_iperf3_tcp_server() { have iperf3; }
 case_iperf3_tcp_server() {
-    local p; p=$(port)
+    port; local p=$P
     "${RUN[@]}" iperf3 -s -B "$SELF" -p "$p" -1 > /dev/null 2>&1 &
     local s=$!
     sleep 0.5
@@ -257,7 +259,7 @@ case_iperf3_tcp_server() {
 
 needs_sockperf_tcp_pingpong() { have sockperf; }
 case_sockperf_tcp_pingpong() {
-    local p; p=$(port)
+    port; local p=$P
     "${RUN[@]}" sockperf server --tcp -i "$SELF" -p "$p" > /dev/null 2>&1 &
     local s=$!
     sleep 0.5
@@ -268,7 +270,7 @@ case_sockperf_tcp_pingpong() {
 
 needs_socat_send_20m() { have socat; }
 case_socat_send_20m() {
-    local p; p=$(port)
+    port; local p=$P
     rm -f "$TMPDIR_E2E/peer_sum"
     peer socat -u TCP-LISTEN:"$p",bind="$PEER",reuseaddr SYSTEM:"sha256sum | cut -c1-16 > $TMPDIR_E2E/peer_sum" &
     local s=$!
@@ -280,7 +282,7 @@ case_socat_send_20m() {
 
 needs_socat_half_close() { have socat; }
 case_socat_half_close() {
-    local p; p=$(port)
+    port; local p=$P
     "${RUN[@]}" socat TCP-LISTEN:"$p",bind="$SELF",reuseaddr SYSTEM:"sha256sum | cut -c1-16" &
     local s=$!
     sleep 0.5
@@ -290,7 +292,7 @@ case_socat_half_close() {
 
 needs_nc_send_20m() { have nc; }
 case_nc_send_20m() {
-    local p; p=$(port)
+    port; local p=$P
     peer sh -c "nc -l -s $PEER -p $p -q 1 | sha256sum | cut -c1-16" > "$TMPDIR_E2E/nc_sum" &
     local s=$!
     sleep 0.4
@@ -306,7 +308,7 @@ case_python_socket_client() { "${RUN[@]}" python3 "$PROGS/echo_client.py" "$PEER
 
 needs_python_threaded_server() { have python3; }
 case_python_threaded_server() {
-    local p; p=$(port)
+    port; local p=$P
     "${RUN[@]}" python3 "$PROGS/echo_server.py" "$SELF" "$p" 3 --threads > "$TMPDIR_E2E/ts-$MODE" 2>&1 &
     local s=$!
     wait_line listening "$TMPDIR_E2E/ts-$MODE"
@@ -318,7 +320,7 @@ case_python_threaded_server() {
 
 needs_python_forking_server() { have python3; }
 case_python_forking_server() {
-    local p; p=$(port)
+    port; local p=$P
     "${RUN[@]}" python3 - "$SELF" "$p" > "$TMPDIR_E2E/fs-$MODE" 2>&1 <<'PY' &
 import socketserver, sys, os
 class H(socketserver.StreamRequestHandler):
@@ -341,7 +343,7 @@ PY
 
 needs_python_asyncio() { have python3; }
 case_python_asyncio() {
-    local p; p=$(port)
+    port; local p=$P
     "${RUN[@]}" python3 - "$SELF" "$p" <<'PY'
 import asyncio, sys, hashlib
 async def handle(r, w):
@@ -367,7 +369,7 @@ PY
 
 needs_python_http_server() { have python3; }
 case_python_http_server() {
-    local p; p=$(port)
+    port; local p=$P
     (cd "$DATA" && "${RUN[@]}" python3 -m http.server "$p" --bind "$SELF" > "$TMPDIR_E2E/hs-$MODE" 2>&1) &
     local s=$!
     sleep 1
@@ -425,7 +427,7 @@ for p in nonblocking_connect connect_refused eagain peek_waitall half_close rese
 done
 needs_probe_server_accept() { [ -x "$PROBES/server_accept" ] || echo 'probe not built'; }
 case_probe_server_accept() {
-    local p; p=$(port)
+    port; local p=$P
     "${RUN[@]}" "$PROBES/server_accept" "$SELF" "$p" > "$TMPDIR_E2E/sa-$MODE" 2>&1 &
     local s=$!
     wait_line listening "$TMPDIR_E2E/sa-$MODE"

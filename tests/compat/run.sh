@@ -36,6 +36,7 @@ lab_start compat 241 >/dev/null
 peer() { "$SHUNT" lab peer -- "$@"; }
 
 peer python3 "$here/peer_helper.py" > "$TMPDIR_E2E/peer_helper.log" 2>&1 &
+PEER_HELPER=$!
 for _ in $(seq 50); do grep -q ready "$TMPDIR_E2E/peer_helper.log" && break; sleep 0.1; done
 
 . "$here/cases.sh"
@@ -46,7 +47,7 @@ table="$results/latest.txt"
 json="$results/latest.json"
 obs="$results/observations"
 rm -rf "$obs"; mkdir -p "$obs"
-passed=0 failed=0 skipped=0
+passed=0 failed=0 skipped=0 case_index=0
 printf '%-28s %-10s %-10s %s\n' CASE KERNEL SHUNT MATCH | tee "$table"
 echo '{"cases":[' > "$json"
 first=1
@@ -55,12 +56,15 @@ first=1
 run_case() {
     "case_$1" > "$2" 2> "$3" &
     local cp=$!
-    ( sleep 120; kill -TERM "$cp" 2>/dev/null ) &
+    ( sleep 120; kill_tree "$cp" ) &
     local wd=$!
     wait "$cp"
     local rc=$?
-    kill "$wd" 2>/dev/null
+    kill_tree "$wd"
     wait "$wd" 2>/dev/null
+    # Whatever the case left running (a server it did not stop) goes now.
+    local j
+    for j in $(jobs -p); do [ "$j" = "${PEER_HELPER:-}" ] || [ "$j" = "${PEER_NGINX:-}" ] || kill_tree "$j"; done
     return $rc
 }
 summary() {  # first line of an observation file, or its state
@@ -76,8 +80,12 @@ for c in "${CASES[@]}"; do
         printf '%-28s %-10s %-10s %s\n' "$name" - - "skip ($why)" | tee -a "$table"
         skipped=$((skipped + 1)); match=skip
     else
-        mode_kernel; run_case "$name" "$obs/$name.kernel" "$obs/$name.kernel.err"; kr=$?
-        mode_shunt;  run_case "$name" "$obs/$name.shunt" "$obs/$name.shunt.err"; sr=$?
+        # Each run of each case gets ports of its own (a case runs in a subshell).
+        case_index=$((case_index + 1))
+        mode_kernel; PORT_BASE=$((20000 + 20 * case_index))
+        run_case "$name" "$obs/$name.kernel" "$obs/$name.kernel.err"; kr=$?
+        mode_shunt; PORT_BASE=$((20010 + 20 * case_index))
+        run_case "$name" "$obs/$name.shunt" "$obs/$name.shunt.err"; sr=$?
         echo "exit $kr" >> "$obs/$name.kernel"; echo "exit $sr" >> "$obs/$name.shunt"
         if [ "$(wc -l < "$obs/$name.kernel")" -gt 1 ] && cmp -s "$obs/$name.kernel" "$obs/$name.shunt"; then
             match=yes; passed=$((passed + 1))

@@ -37,7 +37,6 @@ int main(int argc, char** argv) {
     get_int(fd, SOL_SOCKET, SO_PROTOCOL, "SO_PROTOCOL");
     get_int(fd, SOL_SOCKET, SO_ACCEPTCONN, "SO_ACCEPTCONN");
     get_int(fd, SOL_SOCKET, SO_ERROR, "SO_ERROR");
-    get_int(fd, IPPROTO_TCP, TCP_MAXSEG, "TCP_MAXSEG");
     struct timeval tv = {1, 500000}, tg = {0, 0};
     SHOW("set SO_RCVTIMEO", setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
     socklen_t len = sizeof tg;
