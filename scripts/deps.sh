@@ -14,7 +14,7 @@ PKGS=(
   iproute2 ethtool procps psmisc iputils-ping tcpdump netcat-openbsd python3
   # Real programs the end-to-end tests and the compatibility suite run
   # through shunt (a test whose program is missing is skipped, never passed).
-  curl nginx-light socat iperf3 redis-server redis-tools
+  curl nginx-light socat iperf3 redis-server redis-tools wrk sockperf memcached haproxy
 )
 
 missing=()
