@@ -42,14 +42,7 @@ admin_server::~admin_server() {
     if (epfd_ >= 0) close(epfd_);
 }
 
-bool admin_server::allowed(int fd) const {
-    auto cred = credentials_of(fd);
-    if (!cred) return false;
-    if (cred->uid == 0 || cred->uid == geteuid()) return true;
-    if (owner_ && cred->uid == *owner_) return true;
-    if (group_ && process_in_group(cred->pid, cred->gid, *group_)) return true;
-    return false;
-}
+bool admin_server::allowed(int fd) const { return peer_permitted(fd, owner_, group_, false); }
 
 void admin_server::service() {
     epoll_event evs[16];

@@ -69,16 +69,10 @@ control_server::~control_server() {
     if (epfd_ >= 0) close(epfd_);
 }
 
-// Root and the daemon's own user always; otherwise, when the configuration
-// names an owner or a group, only that user or the group's members; with
-// neither, any local user the socket's mode lets connect.
+// With neither an owner nor a group configured, any local user the socket's
+// mode lets connect may attach.
 bool control_server::allowed(int fd) const {
-    auto cred = credentials_of(fd);
-    if (!cred) return false;
-    if (cred->uid == 0 || cred->uid == geteuid()) return true;
-    if (!cfg_.socket_owner && !cfg_.socket_group) return true;
-    if (cfg_.socket_owner && cred->uid == *cfg_.socket_owner) return true;
-    return cfg_.socket_group && process_in_group(cred->pid, cred->gid, *cfg_.socket_group);
+    return peer_permitted(fd, cfg_.socket_owner, cfg_.socket_group, true);
 }
 
 void control_server::service() {

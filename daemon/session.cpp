@@ -235,8 +235,12 @@ void session::on_doorbell(shm::ring_kind k, std::uint32_t id) {
             if (s->notify_fd >= 0) shm::notify_signal_readable(s->notify_fd);
             return;
         case shm::ring_kind::drain_tx:
-            if (s->notify_fd >= 0 && (s->connected || s->sh->status.load(std::memory_order_relaxed) & shm::st_error))
-                shm::notify_unblock_writable(s->notify_fd);
+            // The app found room after blocking, but it may have filled the
+            // ring and blocked again since: its fd holds filler either way,
+            // so the socket counts as blocked and is unblocked only if there
+            // is room now (else by the next consumption).
+            s->sh->tx_blocked.store(1, std::memory_order_relaxed);
+            maybe_unblock_tx(*s);
             return;
         default: return fail("unknown command ring entry kind " + std::to_string(static_cast<unsigned>(k)));
     }

@@ -67,6 +67,8 @@ void free_pending(tcp_socket& s) {
     s.rx_pending.clear();
 }
 
+}  // namespace
+
 // The send ring has room again: the app may write (if it had blocked).
 void maybe_unblock_tx(tcp_socket& s) {
     if (!s.connected || s.notify_fd < 0) return;
@@ -79,6 +81,8 @@ void maybe_unblock_tx(tcp_socket& s) {
     if (used < 0 || static_cast<std::uint64_t>(used) > s.tx.capacity() * 3ull / 4) return;
     if (s.sh->tx_blocked.exchange(0, std::memory_order_relaxed)) s.owner->mark(s, nb_writable);
 }
+
+namespace {
 
 err_t on_recv(void* arg, tcp_pcb* pcb, pbuf* p, err_t err);
 err_t on_sent(void* arg, tcp_pcb* pcb, u16_t len);

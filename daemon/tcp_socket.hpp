@@ -82,6 +82,9 @@ void tcp_adopt(tcp_socket& s);
 // Moves bytes: from the send ring into lwIP; from held pbufs into the receive ring.
 // false: the app corrupted a ring.
 [[nodiscard]] bool tcp_pull_tx(tcp_socket& s);
+// Makes the app's fd writable if it blocked (tx_blocked) and the send ring
+// is at most three quarters full; otherwise leaves it for a later consumption.
+void maybe_unblock_tx(tcp_socket& s);
 // tcp_pull_tx, then, for a socket the app closed whose ring is now empty,
 // the close: the socket is freed and `s` must not be used afterwards.
 [[nodiscard]] bool tcp_drive_tx(tcp_socket& s);

@@ -88,4 +88,13 @@ bool process_in_group(pid_t pid, gid_t primary, gid_t gid) {
     return false;
 }
 
+bool peer_permitted(int fd, std::optional<uid_t> owner, std::optional<gid_t> group, bool open_when_unset) {
+    auto cred = credentials_of(fd);
+    if (!cred) return false;
+    if (cred->uid == 0 || cred->uid == geteuid()) return true;
+    if (!owner && !group) return open_when_unset;
+    if (owner && cred->uid == *owner) return true;
+    return group && process_in_group(cred->pid, cred->gid, *group);
+}
+
 }  // namespace shunt::daemon

@@ -42,4 +42,11 @@ struct peer_credentials {
 // Is gid among the primary or supplementary groups of process pid?
 [[nodiscard]] bool process_in_group(pid_t pid, gid_t primary, gid_t gid);
 
+// The sockets' access policy for the peer of connection fd (SO_PEERCRED):
+// root and the daemon's own user always; the configured owner; members of
+// the configured group. With neither configured, `open_when_unset` decides
+// (the control socket lets anyone its mode admits; the admin socket does not).
+[[nodiscard]] bool peer_permitted(int fd, std::optional<uid_t> owner, std::optional<gid_t> group,
+                                  bool open_when_unset);
+
 }  // namespace shunt::daemon

@@ -57,26 +57,7 @@ PORT_BASE=20000
 # variable: $(port) would run in a subshell and never advance).
 port() { PORT_BASE=$((PORT_BASE + 1)); P=$PORT_BASE; }
 
-nginx_conf() {  # nginx_conf ADDR PORT TAG
-    cat <<CONF
-user root;
-worker_processes 1;
-daemon off;
-pid $TMPDIR_E2E/$3.pid;
-error_log $TMPDIR_E2E/$3.err info;
-events { worker_connections 512; }
-http {
-  access_log off;
-  sendfile on;
-  client_body_temp_path $TMPDIR_E2E/$3-body;
-  proxy_temp_path $TMPDIR_E2E/$3-proxy;
-  fastcgi_temp_path $TMPDIR_E2E/$3-fcgi;
-  uwsgi_temp_path $TMPDIR_E2E/$3-uwsgi;
-  scgi_temp_path $TMPDIR_E2E/$3-scgi;
-  server { listen $1:$2; root $DATA; }
-}
-CONF
-}
+. "$SHUNT_SRC_DIR/tests/e2e/progs/nginx_conf.sh"
 
 suite_setup() {
     DATA="$TMPDIR_E2E/www"
@@ -85,7 +66,7 @@ suite_setup() {
     head -c 20971520 /dev/urandom > "$DATA/mid.bin"
     echo hello > "$DATA/index.html"
     if command -v nginx >/dev/null; then
-        nginx_conf 0.0.0.0 8080 peer > "$TMPDIR_E2E/peer-nginx.conf"
+        nginx_conf 0.0.0.0 8080 peer "$DATA" "$TMPDIR_E2E" > "$TMPDIR_E2E/peer-nginx.conf"
         peer nginx -c "$TMPDIR_E2E/peer-nginx.conf" -e "$TMPDIR_E2E/peer.err" &
         PEER_NGINX=$!
         sleep 0.5
@@ -102,7 +83,7 @@ case_curl_download_100m() {
 }
 
 nginx_under_test() {  # starts nginx under test on SELF:$1
-    nginx_conf "$SELF" "$1" "$MODE-$1" > "$TMPDIR_E2E/$MODE-$1.conf"
+    nginx_conf "$SELF" "$1" "$MODE-$1" "$DATA" "$TMPDIR_E2E" > "$TMPDIR_E2E/$MODE-$1.conf"
     "${RUN[@]}" nginx -c "$TMPDIR_E2E/$MODE-$1.conf" -e "$TMPDIR_E2E/$MODE-$1.err" &
     NGINX=$!
     for _ in $(seq 50); do peer curl -s -o /dev/null "http://$SELF:$1/index.html" && return 0; sleep 0.1; done

@@ -17,27 +17,7 @@ mkdir -p "$www"
 head -c 10485760 /dev/urandom > "$www/big.bin"
 echo hello > "$www/index.html"
 want=$(sha256sum < "$www/big.bin")
-conf() {  # conf ADDR PREFIX
-    cat <<CONF
-user root;
-worker_processes 1;
-daemon off;
-pid $TMPDIR_E2E/$2.pid;
-error_log $TMPDIR_E2E/$2.err info;
-events { worker_connections 256; }
-http {
-  access_log off;
-  sendfile on;
-  keepalive_timeout 30;
-  client_body_temp_path $TMPDIR_E2E/$2-body;
-  proxy_temp_path $TMPDIR_E2E/$2-proxy;
-  fastcgi_temp_path $TMPDIR_E2E/$2-fcgi;
-  uwsgi_temp_path $TMPDIR_E2E/$2-uwsgi;
-  scgi_temp_path $TMPDIR_E2E/$2-scgi;
-  server { listen $1:8080; root $www; }
-}
-CONF
-}
+. "$SHUNT_SRC_DIR/tests/e2e/progs/nginx_conf.sh"
 wait_port() {  # wait_port HOST PORT [netns-runner]
     for _ in $(seq 50); do
         "$@" 2>/dev/null && return 0
@@ -47,7 +27,7 @@ wait_port() {  # wait_port HOST PORT [netns-runner]
 }
 
 note "nginx under shunt, curl on the peer"
-conf "$SHUNT_LAB_DAEMON_IP" shunt > "$TMPDIR_E2E/shunt.conf"
+nginx_conf "$SHUNT_LAB_DAEMON_IP" 8080 shunt "$www" "$TMPDIR_E2E" > "$TMPDIR_E2E/shunt.conf"
 "$SHUNT" run -- nginx -c "$TMPDIR_E2E/shunt.conf" -e "$TMPDIR_E2E/shunt.err" &
 wait_port peer curl -s -o /dev/null "http://$SHUNT_LAB_DAEMON_IP:8080/index.html" || \
     fail "nginx under shunt does not answer: $(cat "$TMPDIR_E2E/shunt.err")"
@@ -59,7 +39,7 @@ grep -q "closed keepalive connection" "$TMPDIR_E2E/shunt.err" || fail "the two r
 kill -QUIT "$(cat "$TMPDIR_E2E/shunt.pid")"
 
 note "curl under shunt, nginx on the peer"
-conf "$SHUNT_LAB_PEER_IP" peer > "$TMPDIR_E2E/peer.conf"
+nginx_conf "$SHUNT_LAB_PEER_IP" 8080 peer "$www" "$TMPDIR_E2E" > "$TMPDIR_E2E/peer.conf"
 peer nginx -c "$TMPDIR_E2E/peer.conf" -e "$TMPDIR_E2E/peer.err" &
 wait_port peer curl -s -o /dev/null "http://$SHUNT_LAB_PEER_IP:8080/index.html" || fail "nginx on the peer"
 got=$("$SHUNT" run -- curl -s -m 30 "http://$SHUNT_LAB_PEER_IP:8080/big.bin" | sha256sum)
