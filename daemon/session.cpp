@@ -326,6 +326,14 @@ void session::mark(tcp_socket& s, std::uint8_t bits) {
     }
 }
 
+// Bytes the app has not read yet, a connection to accept, or EOF.
+bool session::has_readable(tcp_socket& s) const {
+    if (s.listener) return !s.accept_queue.empty();
+    if (s.sh->status.load(std::memory_order_relaxed) & (shm::st_rx_eof | shm::st_error)) return true;
+    const std::int64_t space = s.rx.free_space();  // acquire of the app's head
+    return space < 0 || static_cast<std::uint64_t>(space) < s.rx.capacity();
+}
+
 void session::flush() {
     if (flush_list_.empty()) return;
     // seq_cst: the ring publications of this loop come before our loads of
@@ -348,8 +356,13 @@ void session::flush() {
             // while the fd is already readable, so that an edge-triggered
             // waiter gets a new edge as the kernel gives one per arrival
             // (once per loop, not per packet; the app drains them all).
-            if (s->sh->rx_armed.exchange(1, std::memory_order_relaxed) == 0 || (bits & nb_more))
-                shm::notify_signal_readable(s->notify_fd);
+            // Only while something is still there to read: an app that
+            // already took it all must not be woken to find nothing.
+            const bool first = s->sh->rx_armed.exchange(1, std::memory_order_seq_cst) == 0;
+            if (first || (bits & nb_more)) {
+                if (has_readable(*s)) shm::notify_signal_readable(s->notify_fd);
+                else if (first) s->sh->rx_armed.store(0, std::memory_order_seq_cst);
+            }
         }
         if (bits & nb_eof) shm::notify_eof(s->notify_fd);
         if (bits & nb_writable) shm::notify_unblock_writable(s->notify_fd);

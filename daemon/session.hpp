@@ -94,6 +94,7 @@ private:
     void on_doorbell(shm::ring_kind k, std::uint32_t id);
     int take_fd(std::uint64_t tag);
     tcp_socket* live_socket(std::uint32_t id) const;
+    bool has_readable(tcp_socket& s) const;
 
     app_identity who_;
     app_segment seg_;
