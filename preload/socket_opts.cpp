@@ -120,7 +120,7 @@ result<int> op_setsockopt(accel_socket& s, int level, int name, const void* val,
             default: break;
         }
     }
-    if (forwarded(level, name) && name != TCP_MAXSEG) {
+    if (forwarded(level, name) && !(level == IPPROTO_TCP && name == TCP_MAXSEG)) {
         if (!val || len < static_cast<socklen_t>(sizeof(int))) return err(EINVAL);
         int v;
         std::memcpy(&v, val, sizeof v);

@@ -3,7 +3,7 @@
 # lwIP stack over the DPDK wire, and show what shuntctl sees. The lab stays
 # up afterwards for exploring (`./dev lab down` removes it).
 set -euo pipefail
-build=${1:?usage: demo.sh BUILD_DIR}
+build=$(cd "${1:?usage: demo.sh BUILD_DIR}" && pwd)
 shunt="$build/bin/shunt"
 shuntctl="$build/bin/shuntctl"
 
@@ -20,15 +20,24 @@ step "the kernel peer host pings shuntd's address ($SHUNT_LAB_DAEMON_IP) over th
 step "the same peer over the kernel-only link, for comparison ($SHUNT_LAB_KERNEL_IP)"
 "$shunt" lab peer -- ping -c 5 -i 0.2 "$SHUNT_LAB_KERNEL_IP"
 
-step "python3 on the peer opens TCP to shuntd: lwIP answers a closed port with RST"
-"$shunt" lab peer -- python3 - "$SHUNT_LAB_DAEMON_IP" <<'PY'
-import socket, sys
-s = socket.socket(); s.settimeout(3)
-try:
-    s.connect((sys.argv[1], 80)); print("connected")
-except ConnectionRefusedError:
-    print(f"connect({sys.argv[1]}:80): connection refused by shuntd's lwIP (no listener yet)")
-PY
+step "a Python HTTP server under shunt (its sockets on shuntd), curl on the peer fetches a file"
+www=$(mktemp -d)
+trap 'kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null; rm -rf "$www"' EXIT
+head -c 1048576 /dev/urandom > "$www/file.bin"
+(cd "$www" && exec "$shunt" run -- python3 -m http.server 8000 --bind "$SHUNT_LAB_DAEMON_IP") >/dev/null 2>&1 &
+srv=$!
+for _ in $(seq 50); do "$shunt" lab peer -- curl -s -o /dev/null "http://$SHUNT_LAB_DAEMON_IP:8000/" && break; sleep 0.1; done
+"$shunt" lab peer -- curl -s -o "$www/got.bin" -w "curl: HTTP %{http_code}, %{size_download} bytes\n" \
+    "http://$SHUNT_LAB_DAEMON_IP:8000/file.bin"
+cmp -s "$www/file.bin" "$www/got.bin" && echo "the bytes match the file"
+
+step "shuntctl apps: the server is attached to shuntd"
+sleep 0.2
+"$shuntctl" apps
+
+step "curl under shunt downloads the same file from the server under shunt (both on shuntd)"
+"$shunt" run -- curl -s -o /dev/null -w "curl: HTTP %{http_code}, %{size_download} bytes\n" \
+    "http://$SHUNT_LAB_DAEMON_IP:8000/file.bin"
 
 step "shuntctl status"
 "$shuntctl" status

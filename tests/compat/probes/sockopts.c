@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
     get_int(fd, IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY default");
     SHOW("set TCP_NODELAY", setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one));
     get_int(fd, IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY");
+    get_int(fd, SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR default");
+    SHOW("set SO_REUSEADDR", setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one));
+    get_int(fd, SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR");
     SHOW("set SO_KEEPALIVE", setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one));
     get_int(fd, SOL_SOCKET, SO_KEEPALIVE, "SO_KEEPALIVE");
     SHOW("set TCP_KEEPIDLE", setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle));
