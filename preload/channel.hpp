@@ -38,7 +38,6 @@ public:
     // Is the daemon still there? (a zero-timeout poll of the control socket)
     bool daemon_alive() const;
 
-    unsigned spin_us() const { return spin_us_; }
 
 private:
     channel() = default;
