@@ -28,12 +28,9 @@ result<std::unique_ptr<admin_server>> admin_server::open(const daemon_config& cf
     auto l = unix_listener::open(cfg.admin_path, cfg.admin_mode, cfg.socket_owner, cfg.socket_group);
     if (!l) return l.err();
     std::unique_ptr<admin_server> s(new admin_server(std::move(*l), std::move(h), cfg));
-    s->epfd_ = epoll_create1(EPOLL_CLOEXEC);
-    if (s->epfd_ < 0) return make_error(errno, "epoll_create1");
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.fd = s->listener_.fd();
-    if (epoll_ctl(s->epfd_, EPOLL_CTL_ADD, s->listener_.fd(), &ev) != 0) return make_error(errno, "epoll_ctl");
+    auto ep = s->listener_.make_epoll();
+    if (!ep) return ep.err();
+    s->epfd_ = *ep;
     return s;
 }
 

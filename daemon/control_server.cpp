@@ -54,12 +54,9 @@ result<std::unique_ptr<control_server>> control_server::open(const daemon_config
                                  SOCK_SEQPACKET);
     if (!l) return l.err();
     std::unique_ptr<control_server> s(new control_server(std::move(*l), cfg, w, std::move(routes)));
-    s->epfd_ = epoll_create1(EPOLL_CLOEXEC);
-    if (s->epfd_ < 0) return make_error(errno, "epoll_create1");
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.fd = s->listener_.fd();
-    if (epoll_ctl(s->epfd_, EPOLL_CTL_ADD, s->listener_.fd(), &ev) != 0) return make_error(errno, "epoll_ctl");
+    auto ep = s->listener_.make_epoll();
+    if (!ep) return ep.err();
+    s->epfd_ = *ep;
     return s;
 }
 

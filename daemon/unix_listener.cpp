@@ -1,5 +1,6 @@
 #include "daemon/unix_listener.hpp"
 
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -57,6 +58,20 @@ result<unix_listener> unix_listener::open(const std::string& path, mode_t mode,
         return make_error(errno, "cannot chmod " + path + ": " + std::strerror(errno));
     if (listen(fd, 128) != 0) return make_error(errno, std::string("listen: ") + std::strerror(errno));
     return l;
+}
+
+result<int> unix_listener::make_epoll() const {
+    const int ep = epoll_create1(EPOLL_CLOEXEC);
+    if (ep < 0) return make_error(errno, std::string("epoll_create1: ") + std::strerror(errno));
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd_;
+    if (epoll_ctl(ep, EPOLL_CTL_ADD, fd_, &ev) != 0) {
+        const int e = errno;
+        close(ep);
+        return make_error(e, std::string("epoll_ctl: ") + std::strerror(e));
+    }
+    return ep;
 }
 
 unix_listener::~unix_listener() {

@@ -23,6 +23,9 @@ public:
     ~unix_listener();
 
     int fd() const { return fd_; }
+    // A new epoll fd (close-on-exec) watching this listener for EPOLLIN, the
+    // first member of a server's set; its data.fd is the listener's fd.
+    [[nodiscard]] result<int> make_epoll() const;
     const std::string& path() const { return path_; }
 
 private:
