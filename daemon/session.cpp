@@ -12,6 +12,7 @@
 #include "shm/fd_passing.hpp"
 #include "shm/futex.hpp"
 #include "shm/notify.hpp"
+#include "daemon/udp_socket.hpp"
 
 namespace shunt::daemon {
 namespace {
@@ -43,7 +44,7 @@ session::~session() {
     for (auto& s : sockets_) {
         if (!s) continue;
         if (s->pcb) ++reset;
-        tcp_reset(*s);
+        reset_socket(*s);
         if (s->notify_fd >= 0) close(s->notify_fd);
     }
     for (auto& [tag, fd] : fds_) close(fd);
@@ -68,7 +69,7 @@ void session::detach() {
             continue;
         }
         if (s->pcb) ++reset;
-        tcp_reset(*s);
+        reset_socket(*s);
         free_socket(*s);
     }
     for (auto& [tag, fd] : fds_) close(fd);
@@ -90,6 +91,7 @@ void session::fail(std::string why) {
 
 bool session::poll(unsigned budget, unsigned* served) {
     if (detached_) return true;  // the app is gone: only lwIP's callbacks run
+    if (!tx_retry_.empty()) retry_tx();
     std::uint64_t v;
     while (failure_.empty() && budget-- && ring_.pop(&v)) {
         ++*served;
@@ -120,13 +122,13 @@ void session::on_call(std::uint32_t slot) {
         shm::futex_wake(&cs->state, INT_MAX);
 }
 
-tcp_socket* session::socket_by_id(std::uint32_t id) const {
+engine_socket* session::socket_by_id(std::uint32_t id) const {
     return id < sockets_.size() ? sockets_[id].get() : nullptr;
 }
 
 // A socket the app may operate on: allocated, handed to the app, not closed.
-tcp_socket* session::live_socket(std::uint32_t id) const {
-    tcp_socket* s = socket_by_id(id);
+engine_socket* session::live_socket(std::uint32_t id) const {
+    engine_socket* s = socket_by_id(id);
     return s && s->adopted && !s->closing ? s : nullptr;
 }
 
@@ -140,9 +142,9 @@ void session::execute(const shm::command& c, shm::completion& r) {
             close(fd);
             return fail("the notify fd for tag " + std::to_string(c.tag) + " is not a unix stream socket");
         }
-        tcp_socket* s = nullptr;
+        engine_socket* s = nullptr;
         if (c.opcode == static_cast<std::uint32_t>(shm::op::accept)) {
-            tcp_socket* listener = live_socket(c.sock);
+            engine_socket* listener = live_socket(c.sock);
             if (!listener || !listener->listener || listener->accept_queue.empty()) {
                 close(fd);
                 r.result = !listener ? -EBADF : !listener->listener ? -EINVAL : !listener->pcb ? -EINVAL : -EAGAIN;
@@ -157,7 +159,7 @@ void session::execute(const shm::command& c, shm::completion& r) {
             tcp_adopt(*s);
             tcp_names(*s, r);
         } else {
-            if (c.a != SOCK_STREAM) {
+            if (c.a != SOCK_STREAM && c.a != SOCK_DGRAM) {
                 close(fd);
                 r.result = -EPROTONOSUPPORT;
                 return;
@@ -170,7 +172,7 @@ void session::execute(const shm::command& c, shm::completion& r) {
             }
             s->notify_fd = fd;
             s->adopted = true;
-            if (auto res = tcp_open(*s); !res) {
+            if (auto res = c.a == SOCK_DGRAM ? udp_open(*s) : tcp_open(*s); !res) {
                 free_socket(*s);
                 set(res);
                 return;
@@ -180,16 +182,14 @@ void session::execute(const shm::command& c, shm::completion& r) {
         r.result = 0;
         return;
     }
-    tcp_socket* s = live_socket(c.sock);
+    engine_socket* s = live_socket(c.sock);
     if (!s) {
         r.result = -EBADF;
         return;
     }
+    if (s->dgram) return execute_udp(c, *s, r);
     switch (static_cast<shm::op>(c.opcode)) {
-        case shm::op::bind:
-            set(tcp_bind_to(*s, c.addr, c.port, who_.uid == 0 || ntohs(c.port) >= limits_.unprivileged_port_start ||
-                                                     ntohs(c.port) == 0));
-            return;
+        case shm::op::bind: set(tcp_bind_to(*s, c.addr, c.port, may_bind(c.port))); return;
         case shm::op::listen: set(tcp_listen_on(*s, c.a)); return;
         case shm::op::connect: set(tcp_connect_to(*s, c.addr, c.port)); return;
         case shm::op::shutdown: set(tcp_shutdown_dir(*s, c.a)); return;
@@ -215,8 +215,62 @@ void session::execute(const shm::command& c, shm::completion& r) {
     }
 }
 
+// The same operations on a UDP socket. Listen, accept and shutdown have no
+// daemon side for UDP (the app answers them: EOPNOTSUPP, or its own flags).
+void session::execute_udp(const shm::command& c, engine_socket& s, shm::completion& r) {
+    auto set = [&r](const result<void>& res) { r.result = res ? 0 : -res.err().code; };
+    switch (static_cast<shm::op>(c.opcode)) {
+        case shm::op::bind: set(udp_bind_to(s, c.addr, c.port, may_bind(c.port))); return;
+        case shm::op::connect: set(udp_connect_to(s, c.addr, c.port, c.a != 0)); return;
+        case shm::op::listen:
+        case shm::op::shutdown: r.result = -EOPNOTSUPP; return;
+        case shm::op::close: {
+            const bool ok = udp_close_socket(s);
+            const std::uint32_t id = s.id;
+            free_socket(s);
+            r.result = 0;
+            if (!ok) fail("corrupt send ring on socket " + std::to_string(id));
+            return;
+        }
+        case shm::op::setopt: set(udp_set_option(s, c.a, c.b, c.c)); return;
+        case shm::op::getopt: {
+            auto v = udp_get_option(s, c.a, c.b);
+            if (v) r.value = *v;
+            r.result = v ? 0 : -v.err().code;
+            return;
+        }
+        case shm::op::names:
+            udp_names(s, r);
+            r.result = 0;
+            return;
+        default: return fail("unknown opcode " + std::to_string(c.opcode));
+    }
+}
+
+bool session::may_bind(std::uint16_t port_be) const {
+    const std::uint16_t port = ntohs(port_be);
+    return who_.uid == 0 || port == 0 || port >= limits_.unprivileged_port_start;
+}
+
+void session::reset_socket(engine_socket& s) {
+    if (s.dgram) udp_reset(s);
+    else tcp_reset(s);
+}
+
+// UDP sockets whose send ring stopped on ERR_MEM: lwIP may have memory now.
+void session::retry_tx() {
+    std::vector<std::uint32_t> ids;
+    ids.swap(tx_retry_);
+    for (std::uint32_t id : ids) {
+        engine_socket* s = socket_by_id(id);
+        if (!s || !s->dgram) continue;
+        if (!udp_pull_tx(*s)) return fail("corrupt send ring on socket " + std::to_string(id));
+        if (s->tx_retry) tx_retry_.push_back(id);
+    }
+}
+
 void session::on_doorbell(shm::ring_kind k, std::uint32_t id) {
-    tcp_socket* s = socket_by_id(id);
+    engine_socket* s = socket_by_id(id);
     if (id >= sockets_.size()) return fail("doorbell for socket " + std::to_string(id) + " out of range");
     if (!s) return;  // a socket closed after the app rang: nothing to do
     switch (k) {
@@ -225,9 +279,16 @@ void session::on_doorbell(shm::ring_kind k, std::uint32_t id) {
             // and rings again (fences pair with the app's in channel send).
             s->sh->tx_pending.store(0, std::memory_order_relaxed);
             std::atomic_thread_fence(std::memory_order_seq_cst);
+            if (s->dgram) {
+                const bool was_retrying = s->tx_retry;
+                if (!udp_pull_tx(*s)) return fail("corrupt send ring on socket " + std::to_string(id));
+                if (s->tx_retry && !was_retrying) tx_retry_.push_back(id);
+                return;
+            }
             if (!tcp_drive_tx(*s)) fail("corrupt send ring on socket " + std::to_string(id));
             return;
         case shm::ring_kind::rx_space:
+            if (s->dgram) return;  // UDP never holds datagrams back
             if (!tcp_push_rx(*s)) fail("corrupt receive ring on socket " + std::to_string(id));
             return;
         case shm::ring_kind::rearm_rx:
@@ -272,14 +333,14 @@ int session::take_fd(std::uint64_t tag) {
     }
 }
 
-tcp_socket* session::alloc_socket() {
+engine_socket* session::alloc_socket() {
     if (free_ids_.empty() || in_use_ >= limits_.max_sockets) return nullptr;
     const std::uint64_t ring_mem = 2ull * seg_.view().geometry().ring_bytes;
     if (limits_.max_memory && (in_use_ + 1) * ring_mem > limits_.max_memory) return nullptr;
     const std::uint32_t id = free_ids_.back();
     free_ids_.pop_back();
     ++in_use_;
-    auto s = std::make_unique<tcp_socket>();
+    auto s = std::make_unique<engine_socket>();
     s->owner = this;
     s->id = id;
     const auto& v = seg_.view();
@@ -308,7 +369,7 @@ tcp_socket* session::alloc_socket() {
     return sockets_[id].get();
 }
 
-void session::free_socket(tcp_socket& s) {
+void session::free_socket(engine_socket& s) {
     const std::uint32_t id = s.id;
     if (s.notify_fd >= 0) close(s.notify_fd);
     s.sh->status.store(0, std::memory_order_release);
@@ -318,7 +379,7 @@ void session::free_socket(tcp_socket& s) {
     --in_use_;
 }
 
-void session::mark(tcp_socket& s, std::uint8_t bits) {
+void session::mark(engine_socket& s, std::uint8_t bits) {
     s.pending_ |= bits;
     if (!s.queued_) {
         s.queued_ = true;
@@ -327,7 +388,7 @@ void session::mark(tcp_socket& s, std::uint8_t bits) {
 }
 
 // Bytes the app has not read yet, a connection to accept, or EOF.
-bool session::has_readable(tcp_socket& s) const {
+bool session::has_readable(engine_socket& s) const {
     if (s.listener) return !s.accept_queue.empty();
     if (s.sh->status.load(std::memory_order_relaxed) & (shm::st_rx_eof | shm::st_error)) return true;
     const std::int64_t space = s.rx.free_space();  // acquire of the app's head
@@ -340,7 +401,7 @@ void session::flush() {
     // rx_armed; pairs with the fence in the app's readability clear.
     std::atomic_thread_fence(std::memory_order_seq_cst);
     for (std::uint32_t id : flush_list_) {
-        tcp_socket* s = socket_by_id(id);
+        engine_socket* s = socket_by_id(id);
         if (!s) continue;
         s->queued_ = false;
         if (s->notify_fd < 0) continue;  // not yet accepted: applied at adoption

@@ -81,20 +81,24 @@ public:
     const std::string& failure() const { return failure_; }
     session_report report() const;
 
-    // For tcp_socket's callbacks.
-    tcp_socket* alloc_socket();  // nullptr when at the app's limits
-    void free_socket(tcp_socket& s);
-    void mark(tcp_socket& s, std::uint8_t bits);
+    // For the sockets (tcp_socket.cpp, udp_socket.cpp).
+    engine_socket* alloc_socket();  // nullptr when at the app's limits
+    void free_socket(engine_socket& s);
+    void mark(engine_socket& s, std::uint8_t bits);
     void fail(std::string why);
-    tcp_socket* socket_by_id(std::uint32_t id) const;
+    engine_socket* socket_by_id(std::uint32_t id) const;
 
 private:
     void on_call(std::uint32_t slot);
     void execute(const shm::command& c, shm::completion& r);
+    void execute_udp(const shm::command& c, engine_socket& s, shm::completion& r);
+    bool may_bind(std::uint16_t port_be) const;  // privileged ports need root (or the sysctl)
+    void reset_socket(engine_socket& s);
+    void retry_tx();
     void on_doorbell(shm::ring_kind k, std::uint32_t id);
     int take_fd(std::uint64_t tag);
-    tcp_socket* live_socket(std::uint32_t id) const;
-    bool has_readable(tcp_socket& s) const;
+    engine_socket* live_socket(std::uint32_t id) const;
+    bool has_readable(engine_socket& s) const;
 
     app_identity who_;
     app_segment seg_;
@@ -102,11 +106,12 @@ private:
     int ctl_fd_;
     session_limits limits_;
     shm::index_ring_consumer ring_;
-    std::vector<std::unique_ptr<tcp_socket>> sockets_;
+    std::vector<std::unique_ptr<engine_socket>> sockets_;
     std::vector<std::uint32_t> free_ids_;
     std::uint32_t in_use_ = 0;
     std::unordered_map<std::uint64_t, int> fds_;  // notify fds received, by tag
     std::vector<std::uint32_t> flush_list_;
+    std::vector<std::uint32_t> tx_retry_;  // UDP sockets to pull again next loop
     std::string failure_;
     bool detached_ = false;
 };

@@ -18,36 +18,7 @@
 namespace shunt::daemon {
 namespace {
 
-int errno_of(err_t e) {
-    switch (e) {
-        case ERR_OK: return 0;
-        case ERR_MEM: return ENOBUFS;
-        case ERR_BUF: return ENOBUFS;
-        case ERR_TIMEOUT: return ETIMEDOUT;
-        case ERR_RTE: return ENETUNREACH;
-        case ERR_INPROGRESS: return EINPROGRESS;
-        case ERR_VAL: return EINVAL;
-        case ERR_WOULDBLOCK: return EWOULDBLOCK;
-        case ERR_USE: return EADDRINUSE;
-        case ERR_ALREADY: return EALREADY;
-        case ERR_ISCONN: return EISCONN;
-        case ERR_CONN: return ENOTCONN;
-        case ERR_IF: return ENETDOWN;
-        case ERR_ABRT: return ECONNABORTED;
-        case ERR_RST: return ECONNRESET;
-        case ERR_CLSD: return ENOTCONN;
-        case ERR_ARG: return EINVAL;
-        default: return EIO;
-    }
-}
-
 result<void> fail(int e) { return make_error(e); }
-
-void set_status(tcp_socket& s, std::uint32_t bits) {
-    // release: pairs with the app's acquire load of status; the ring bytes and
-    // so_error written before are visible with the bit.
-    s.sh->status.fetch_or(bits, std::memory_order_release);
-}
 
 // Detaches our callbacks so lwIP never calls into a socket we are about to free.
 void detach(tcp_pcb* pcb) {
@@ -62,25 +33,12 @@ void detach(tcp_pcb* pcb) {
     tcp_poll(pcb, nullptr, 0);
 }
 
-void free_pending(tcp_socket& s) {
+void free_pending(engine_socket& s) {
     for (pbuf* p : s.rx_pending) pbuf_free(p);
     s.rx_pending.clear();
 }
 
 }  // namespace
-
-// The send ring has room again: the app may write (if it had blocked).
-void maybe_unblock_tx(tcp_socket& s) {
-    if (!s.connected || s.notify_fd < 0) return;
-    // seq_cst fence: our consumption of the ring (head store) comes before the
-    // load of tx_blocked; pairs with the app's fence between its store of
-    // tx_blocked and its look at the ring.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (s.sh->tx_blocked.load(std::memory_order_relaxed) == 0) return;
-    const std::int64_t used = s.tx.readable();
-    if (used < 0 || static_cast<std::uint64_t>(used) > s.tx.capacity() * 3ull / 4) return;
-    if (s.sh->tx_blocked.exchange(0, std::memory_order_relaxed)) s.owner->mark(s, nb_writable);
-}
 
 namespace {
 
@@ -94,7 +52,7 @@ err_t on_poll(void* arg, tcp_pcb* pcb);
 // lwIP's poll timer period for on_poll, in TCP coarse ticks (500 ms).
 constexpr u8_t k_poll_ticks = 2;
 
-void attach(tcp_socket& s, tcp_pcb* pcb) {
+void attach(engine_socket& s, tcp_pcb* pcb) {
     s.pcb = pcb;
     tcp_arg(pcb, &s);
     tcp_recv(pcb, on_recv);
@@ -104,7 +62,7 @@ void attach(tcp_socket& s, tcp_pcb* pcb) {
 }
 
 // Remembers the pcb's addresses (they outlive it for getsockname/getpeername).
-void remember_names(tcp_socket& s) {
+void remember_names(engine_socket& s) {
     if (!s.pcb) return;
     s.local_addr = ip4_addr_get_u32(ip_2_ip4(&s.pcb->local_ip));
     s.local_port = lwip_htons(s.pcb->local_port);
@@ -116,14 +74,14 @@ void remember_names(tcp_socket& s) {
 
 // Both FINs are exchanged: lwIP finishes the close (CLOSING, TIME_WAIT) on
 // its own and frees the pcb without telling us, so we let go of it now.
-void release_pcb(tcp_socket& s) {
+void release_pcb(engine_socket& s) {
     remember_names(s);
     detach(s.pcb);
     s.pcb = nullptr;
 }
 
 // Finishes an app close once the send ring has drained into lwIP.
-bool finish_close(tcp_socket& s) {
+bool finish_close(engine_socket& s) {
     if (!s.pcb) return true;
     if (s.tx.readable() > 0) return false;
     tcp_pcb* pcb = s.pcb;
@@ -137,7 +95,7 @@ bool finish_close(tcp_socket& s) {
 }
 
 err_t on_recv(void* arg, tcp_pcb* pcb, pbuf* p, err_t err) {
-    auto* s = static_cast<tcp_socket*>(arg);
+    auto* s = static_cast<engine_socket*>(arg);
     if (!s) {
         if (p) pbuf_free(p);
         return ERR_OK;
@@ -165,14 +123,14 @@ err_t on_recv(void* arg, tcp_pcb* pcb, pbuf* p, err_t err) {
 }
 
 err_t on_sent(void* arg, tcp_pcb*, u16_t) {
-    auto* s = static_cast<tcp_socket*>(arg);
+    auto* s = static_cast<engine_socket*>(arg);
     if (s && !tcp_drive_tx(*s)) s->owner->fail("corrupt send ring on socket " + std::to_string(s->id));
     return ERR_OK;
 }
 
 // lwIP has freed the pcb (RFC 793 reset, retransmission timeout, or abort).
 void on_err(void* arg, err_t err) {
-    auto* s = static_cast<tcp_socket*>(arg);
+    auto* s = static_cast<engine_socket*>(arg);
     if (!s) return;
     s->pcb = nullptr;
     if (err == ERR_CLSD) {
@@ -181,12 +139,12 @@ void on_err(void* arg, err_t err) {
         return;
     }
     free_pending(*s);
-    int e = errno_of(err);
+    int e = lwip_errno(err);
     if (err == ERR_RST && s->connecting) e = ECONNREFUSED;
     if (err == ERR_ABRT) e = ETIMEDOUT;  // we detach before our own aborts: this one is lwIP's timer
     s->connecting = false;
     s->sh->so_error.store(e, std::memory_order_relaxed);
-    set_status(*s, shm::st_error);
+    publish_status(*s, shm::st_error);
     if (s->closing) {
         s->owner->free_socket(*s);
         return;
@@ -195,11 +153,11 @@ void on_err(void* arg, err_t err) {
 }
 
 err_t on_connected(void* arg, tcp_pcb*, err_t) {
-    auto* s = static_cast<tcp_socket*>(arg);
+    auto* s = static_cast<engine_socket*>(arg);
     if (!s) return ERR_OK;
     s->connecting = false;
     s->connected = true;
-    set_status(*s, shm::st_connected);
+    publish_status(*s, shm::st_connected);
     // The app made its fd unwritable when it opened the socket; now it may write.
     s->sh->tx_blocked.store(0, std::memory_order_relaxed);
     s->owner->mark(*s, nb_writable);
@@ -208,9 +166,9 @@ err_t on_connected(void* arg, tcp_pcb*, err_t) {
 }
 
 err_t on_accept(void* arg, tcp_pcb* newpcb, err_t err) {
-    auto* l = static_cast<tcp_socket*>(arg);
+    auto* l = static_cast<engine_socket*>(arg);
     if (!l || err != ERR_OK || !newpcb) return ERR_VAL;
-    tcp_socket* s = nullptr;
+    engine_socket* s = nullptr;
     if (l->accept_queue.size() < l->backlog) s = l->owner->alloc_socket();
     if (!s) {
         // Backlog or the app's socket limit reached: refuse (the peer sees RST).
@@ -220,7 +178,7 @@ err_t on_accept(void* arg, tcp_pcb* newpcb, err_t err) {
     tcp_backlog_accepted(newpcb);
     attach(*s, newpcb);
     s->connected = true;
-    set_status(*s, shm::st_connected);
+    publish_status(*s, shm::st_connected);
     l->accept_queue.push_back(s->id);
     l->sh->accept_ready.store(static_cast<std::uint32_t>(l->accept_queue.size()), std::memory_order_release);
     l->owner->mark(*l, nb_readable);
@@ -230,7 +188,7 @@ err_t on_accept(void* arg, tcp_pcb* newpcb, err_t err) {
 // Every second while a connection lives: retries sending after lwIP ran out
 // of memory (no ACK may be coming to call on_sent) and moving held bytes.
 err_t on_poll(void* arg, tcp_pcb*) {
-    auto* s = static_cast<tcp_socket*>(arg);
+    auto* s = static_cast<engine_socket*>(arg);
     if (!s) return ERR_OK;
     if (!tcp_push_rx(*s)) {
         s->owner->fail("corrupt receive ring on socket " + std::to_string(s->id));
@@ -243,7 +201,7 @@ err_t on_poll(void* arg, tcp_pcb*) {
 // Bytes the app has no room for are held as lwIP heap pbufs, not as the
 // received frames: those are NIC mbufs, which a slow reader must not pin
 // (the pool is shared by every app). Bounded by the receive window.
-void hold_in_heap(tcp_socket& s) {
+void hold_in_heap(engine_socket& s) {
     for (auto it = s.rx_pending.rbegin(); it != s.rx_pending.rend(); ++it) {
         bool zero_copy = false;
         for (pbuf* q = *it; q; q = q->next)
@@ -258,32 +216,25 @@ void hold_in_heap(tcp_socket& s) {
 
 }  // namespace
 
-result<void> tcp_open(tcp_socket& s) {
+result<void> tcp_open(engine_socket& s) {
     tcp_pcb* pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
     if (!pcb) return fail(ENOBUFS);
     attach(s, pcb);
     return {};
 }
 
-result<void> tcp_bind_to(tcp_socket& s, std::uint32_t addr_be, std::uint16_t port_be, bool privileged) {
+result<void> tcp_bind_to(engine_socket& s, std::uint32_t addr_be, std::uint16_t port_be, bool privileged) {
     if (!s.pcb || s.pcb->state != CLOSED) return fail(EINVAL);
     if (s.pcb->local_port != 0) return fail(EINVAL);  // already bound
     if (!privileged) return fail(EACCES);
     ip_addr_t a;
     ip_addr_set_ip4_u32_val(a, addr_be);
-    if (addr_be != 0) {
-        bool ours = false;
-        netif* n;
-        NETIF_FOREACH(n) {
-            if (ip4_addr_get_u32(netif_ip4_addr(n)) == addr_be) ours = true;
-        }
-        if (!ours) return fail(EADDRNOTAVAIL);
-    }
+    if (addr_be != 0 && !local_address(addr_be)) return fail(EADDRNOTAVAIL);
     const err_t e = tcp_bind(s.pcb, &a, lwip_ntohs(port_be));
-    return e == ERR_OK ? result<void>{} : fail(errno_of(e));
+    return e == ERR_OK ? result<void>{} : fail(lwip_errno(e));
 }
 
-result<void> tcp_listen_on(tcp_socket& s, int backlog) {
+result<void> tcp_listen_on(engine_socket& s, int backlog) {
     const std::uint32_t bl = backlog <= 0 ? 1u : std::min<std::uint32_t>(static_cast<std::uint32_t>(backlog), 4096u);
     if (s.listener) {
         s.backlog = bl;
@@ -296,18 +247,18 @@ result<void> tcp_listen_on(tcp_socket& s, int backlog) {
     }
     err_t e = ERR_OK;
     tcp_pcb* l = tcp_listen_with_backlog_and_err(s.pcb, 255, &e);
-    if (!l) return fail(errno_of(e));
+    if (!l) return fail(lwip_errno(e));
     // lwIP freed the old pcb and gave us the listening one.
     s.pcb = l;
     tcp_arg(l, &s);
     tcp_accept(l, on_accept);
     s.listener = true;
     s.backlog = bl;
-    set_status(s, shm::st_listening);
+    publish_status(s, shm::st_listening);
     return {};
 }
 
-result<void> tcp_connect_to(tcp_socket& s, std::uint32_t addr_be, std::uint16_t port_be) {
+result<void> tcp_connect_to(engine_socket& s, std::uint32_t addr_be, std::uint16_t port_be) {
     if (s.listener) return fail(EISCONN);
     if (s.connecting) return fail(EALREADY);
     if (s.connected) return fail(EISCONN);
@@ -315,19 +266,19 @@ result<void> tcp_connect_to(tcp_socket& s, std::uint32_t addr_be, std::uint16_t 
     ip_addr_t a;
     ip_addr_set_ip4_u32_val(a, addr_be);
     const err_t e = tcp_connect(s.pcb, &a, lwip_ntohs(port_be), on_connected);
-    if (e != ERR_OK) return fail(errno_of(e));
+    if (e != ERR_OK) return fail(lwip_errno(e));
     s.connecting = true;
-    set_status(s, shm::st_connecting);
+    publish_status(s, shm::st_connecting);
     return fail(EINPROGRESS);
 }
 
-result<void> tcp_shutdown_dir(tcp_socket& s, int how) {
+result<void> tcp_shutdown_dir(engine_socket& s, int how) {
     if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) return fail(EINVAL);
     if (s.listener) {
         // Linux: shutdown(SHUT_RD) of a listener stops it; queued connections are reset.
         if (how == SHUT_WR) return fail(ENOTCONN);
         for (std::uint32_t id : s.accept_queue) {
-            if (tcp_socket* c = s.owner->socket_by_id(id)) {
+            if (engine_socket* c = s.owner->socket_by_id(id)) {
                 tcp_reset(*c);
                 s.owner->free_socket(*c);
             }
@@ -341,20 +292,20 @@ result<void> tcp_shutdown_dir(tcp_socket& s, int how) {
             s.pcb = nullptr;
             tcp_close(l);
         }
-        set_status(s, shm::st_rx_eof);
+        publish_status(s, shm::st_rx_eof);
         s.owner->mark(s, nb_eof);
         return {};
     }
     if (!s.connected) return fail(ENOTCONN);
     if (how != SHUT_RD) {
         s.fin_requested = true;
-        set_status(s, shm::st_tx_shut);
+        publish_status(s, shm::st_tx_shut);
         if (!tcp_pull_tx(s)) s.owner->fail("corrupt send ring on socket " + std::to_string(s.id));
     }
     return {};
 }
 
-result<void> tcp_set_option(tcp_socket& s, int level, int name, int value) {
+result<void> tcp_set_option(engine_socket& s, int level, int name, int value) {
     tcp_pcb* p = s.pcb;
     if (!p) return {};  // a dead connection keeps no options (the kernel accepts them too)
     if (level == IPPROTO_TCP) {
@@ -386,7 +337,7 @@ result<void> tcp_set_option(tcp_socket& s, int level, int name, int value) {
     return fail(ENOPROTOOPT);
 }
 
-result<int> tcp_get_option(const tcp_socket& s, int level, int name) {
+result<int> tcp_get_option(const engine_socket& s, int level, int name) {
     const tcp_pcb* p = s.pcb;
     if (level == IPPROTO_TCP) {
         switch (name) {
@@ -410,7 +361,7 @@ result<int> tcp_get_option(const tcp_socket& s, int level, int name) {
     return make_error(ENOPROTOOPT);
 }
 
-void tcp_names(tcp_socket& s, shm::completion& c) {
+void tcp_names(engine_socket& s, shm::completion& c) {
     remember_names(s);
     c.local_addr = s.local_addr;
     c.local_port = s.local_port;
@@ -418,13 +369,13 @@ void tcp_names(tcp_socket& s, shm::completion& c) {
     c.peer_port = s.peer_port;
 }
 
-bool tcp_close_socket(tcp_socket& s, bool abort) {
+bool tcp_close_socket(engine_socket& s, bool abort) {
     s.closing = true;
     // Linux resets a connection closed with received bytes unread (RFC 2525).
     const std::int64_t space = s.rx.free_space();
     if (!s.rx_pending.empty() || space < 0 || static_cast<std::uint64_t>(space) < s.rx.capacity()) abort = true;
     for (std::uint32_t id : s.accept_queue) {
-        if (tcp_socket* c = s.owner->socket_by_id(id)) {
+        if (engine_socket* c = s.owner->socket_by_id(id)) {
             tcp_reset(*c);
             s.owner->free_socket(*c);
         }
@@ -451,7 +402,7 @@ bool tcp_close_socket(tcp_socket& s, bool abort) {
     return finish_close(s);
 }
 
-void tcp_reset(tcp_socket& s) {
+void tcp_reset(engine_socket& s) {
     free_pending(s);
     if (!s.pcb) return;
     tcp_pcb* p = s.pcb;
@@ -461,7 +412,7 @@ void tcp_reset(tcp_socket& s) {
     else tcp_abort(p);  // RST to the peer
 }
 
-void tcp_adopt(tcp_socket& s) {
+void tcp_adopt(engine_socket& s) {
     std::uint8_t bits = 0;
     if (s.rx.tail() != 0 || s.peer_fin) bits |= nb_readable;
     if (s.sh->status.load(std::memory_order_relaxed) & shm::st_rx_eof) bits |= nb_eof;
@@ -469,7 +420,7 @@ void tcp_adopt(tcp_socket& s) {
     if (bits) s.owner->mark(s, bits);
 }
 
-bool tcp_pull_tx(tcp_socket& s) {
+bool tcp_pull_tx(engine_socket& s) {
     if (!s.pcb || s.listener || !s.connected) return true;
     bool wrote = false;
     for (;;) {
@@ -501,13 +452,13 @@ bool tcp_pull_tx(tcp_socket& s) {
     return true;
 }
 
-bool tcp_drive_tx(tcp_socket& s) {
+bool tcp_drive_tx(engine_socket& s) {
     if (!tcp_pull_tx(s)) return false;
     if (s.closing && finish_close(s)) s.owner->free_socket(s);  // s is gone
     return true;
 }
 
-bool tcp_push_rx(tcp_socket& s) {
+bool tcp_push_rx(engine_socket& s) {
     bool pushed = false;
     for (;;) {
         while (!s.rx_pending.empty()) {
@@ -541,7 +492,7 @@ bool tcp_push_rx(tcp_socket& s) {
     }
     hold_in_heap(s);
     if (s.peer_fin && s.rx_pending.empty() && !(s.sh->status.load(std::memory_order_relaxed) & shm::st_rx_eof)) {
-        set_status(s, shm::st_rx_eof);
+        publish_status(s, shm::st_rx_eof);
         s.owner->mark(s, nb_eof | nb_readable);
     } else if (pushed) {
         s.owner->mark(s, nb_readable | nb_more);

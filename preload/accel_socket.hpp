@@ -26,6 +26,7 @@ struct accel_socket {
     shm::socket_shared* sh = nullptr;
     shm::byte_ring_producer tx;
     shm::byte_ring_consumer rx;
+    bool dgram = false;           // UDP: the rings carry datagram records (shm/datagram.hpp)
     std::atomic<int> fd_refs{0};  // fds of this process naming it
     std::atomic<bool> nonblocking{false};
     std::atomic<bool> listener{false};
@@ -36,6 +37,7 @@ struct accel_socket {
     int linger_on = 0, linger_s = 0;
     timeval rcvtimeo{}, sndtimeo{};
     int rcvbuf = 0, sndbuf = 0;
+    int dgram_keepalive = 0;  // UDP: SO_KEEPALIVE is stored and reported, with no effect
     accel_socket* next_free = nullptr;
 };
 

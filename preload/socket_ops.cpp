@@ -12,72 +12,11 @@
 #include <cstring>
 
 #include "preload/app_lock.hpp"
-#include "preload/channel.hpp"
 #include "preload/fd_table.hpp"
-#include "shm/notify.hpp"
-#include "shm/sys.hpp"
+#include "preload/op_helpers.hpp"
 
 namespace shunt::preload {
 namespace {
-
-using shm::sys::raw;
-
-error err(int e) { return error{e, {}}; }
-
-shm::command make_cmd(shm::op o, const accel_socket& s) {
-    shm::command c{};
-    c.opcode = static_cast<std::uint32_t>(o);
-    c.sock = s.id;
-    return c;
-}
-
-std::size_t iov_total(const iovec* iov, int n) {
-    std::size_t t = 0;
-    for (int i = 0; i < n; ++i) t += iov[i].iov_len;
-    return t;
-}
-
-int timeout_ms(const timeval& tv) {
-    if (tv.tv_sec == 0 && tv.tv_usec == 0) return -1;
-    const long long ms = static_cast<long long>(tv.tv_sec) * 1000 + (tv.tv_usec + 999) / 1000;
-    return ms > 0x7fffffff ? 0x7fffffff : static_cast<int>(ms);
-}
-
-// Sleeps in the kernel until fd has one of `events`. 0 ready, -EAGAIN on
-// timeout, -EINTR on a signal. Without a timeout, waiting to read is a
-// blocking peek at the notify fd, which the kernel restarts after an
-// SA_RESTART handler as it would the app's own recv/accept; waiting to write
-// is poll() retried after a signal. With a timeout (SO_RCVTIMEO/SO_SNDTIMEO)
-// it is poll(), which the kernel never restarts, again as for a socket.
-int wait_fd(int fd, short events, int ms) {
-    if (ms < 0 && events == POLLIN) {
-        char b;
-        const long r = shm::sys::recv(fd, &b, 1, MSG_PEEK);
-        return r == -EINTR ? -EINTR : 0;
-    }
-    pollfd p{fd, events, 0};
-    for (;;) {
-        const long r = raw(SYS_poll, reinterpret_cast<long>(&p), 1, ms);
-        // Without a timeout a signal is not the caller's business: the
-        // kernel would restart its send after an SA_RESTART handler.
-        if (r == -EINTR && ms < 0) continue;
-        if (r < 0) return static_cast<int>(r);
-        return r == 0 ? -EAGAIN : 0;
-    }
-}
-
-void raise_sigpipe(int flags) {
-    if (!(flags & MSG_NOSIGNAL)) pthread_kill(pthread_self(), SIGPIPE);
-}
-
-std::uint32_t status_of(const accel_socket& s) {
-    // acquire: pairs with the daemon's release of status; ring bytes and
-    // so_error published before it are visible.
-    return s.sh->status.load(std::memory_order_acquire);
-}
-
-// The daemon's pending error, consumed (as the kernel's sock_error()).
-int take_error(accel_socket& s) { return s.sh->so_error.exchange(0, std::memory_order_relaxed); }
 
 // Options the kernel socket had before it moved, forwarded to shuntd.
 void replay_options(int fd, accel_socket& s) {
@@ -85,7 +24,8 @@ void replay_options(int fd, accel_socket& s) {
         int level, name, dflt;
     };
     static constexpr opt forwarded[] = {
-        {SOL_SOCKET, SO_REUSEADDR, 0}, {SOL_SOCKET, SO_KEEPALIVE, 0}, {IPPROTO_TCP, TCP_NODELAY, 0},
+        {SOL_SOCKET, SO_REUSEADDR, 0}, {SOL_SOCKET, SO_BROADCAST, 0}, {SOL_SOCKET, SO_KEEPALIVE, 0},
+        {IPPROTO_TCP, TCP_NODELAY, 0},
         {IPPROTO_TCP, TCP_KEEPIDLE, 7200}, {IPPROTO_TCP, TCP_KEEPINTVL, 75}, {IPPROTO_TCP, TCP_KEEPCNT, 9},
     };
     for (const auto& o : forwarded) {
@@ -110,7 +50,7 @@ void replay_options(int fd, accel_socket& s) {
     shm::sys::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &s.sndbuf, &len);
 }
 
-accel_socket* build(channel* ch, std::uint32_t id) {
+accel_socket* build(channel* ch, std::uint32_t id, bool dgram) {
     const auto& v = ch->view();
     if (id >= v.geometry().max_sockets) return nullptr;
     accel_socket* s = accel_socket_new();
@@ -120,52 +60,15 @@ accel_socket* build(channel* ch, std::uint32_t id) {
     s->sh = v.socket(id);
     s->tx = shm::byte_ring_producer(&s->sh->tx, v.tx_data(id), v.geometry().ring_bytes);
     s->rx = shm::byte_ring_consumer(&s->sh->rx, v.rx_data(id), v.geometry().ring_bytes);
+    s->dgram = dgram;
     s->sh->app_refs.store(1, std::memory_order_relaxed);
     s->fd_refs.store(1, std::memory_order_relaxed);
     return s;
 }
 
-// The fd stops being readable: drains the daemon's byte(s), clears
-// rx_armed, then looks again at `still_ready` (the seq_cst fence pairs with the
-// daemon's fence before its load of rx_armed in session::flush). If something
-// arrived meanwhile the fd is made readable again (rearm_rx). Returns whether
-// something is ready after all.
-template <typename Ready>
-bool clear_readable(int fd, accel_socket& s, Ready still_ready) {
-    shm::notify_drain_readable(fd);
-    s.sh->rx_armed.store(0, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (!still_ready()) return false;
-    if (s.sh->rx_armed.exchange(1, std::memory_order_relaxed) == 0) s.ch->ring(shm::ring_kind::rearm_rx, s.id);
-    return true;
-}
-
-// Makes the fd unwritable, then looks at the ring again (the seq_cst fence
-// pairs with the daemon's in maybe_unblock_tx; it drains the filler once the
-// ring is below three quarters full). Returns whether there is room after
-// all, in which case the fd was made writable again (drain_tx).
-bool block_tx(int fd, accel_socket& s) {
-    shm::notify_block_writable(fd);
-    s.sh->tx_blocked.store(1, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (s.tx.free_space() < static_cast<std::int64_t>(s.tx.capacity() / 4)) return false;
-    if (s.sh->tx_blocked.exchange(0, std::memory_order_relaxed)) s.ch->ring(shm::ring_kind::drain_tx, s.id);
-    return true;
-}
-
-void fill_sockaddr(sockaddr* addr, socklen_t* len, std::uint32_t a, std::uint16_t port) {
-    if (!addr || !len) return;
-    sockaddr_in sin{};
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = a;
-    sin.sin_port = port;
-    std::memcpy(addr, &sin, std::min<std::size_t>(*len, sizeof sin));
-    *len = sizeof sin;
-}
-
 }  // namespace
 
-result<accel_socket*> accelerate(int fd) {
+result<accel_socket*> accelerate(int fd, int type) {
     channel* ch = channel::get();
     if (!ch) return static_cast<accel_socket*>(nullptr);
     const long fl = raw(SYS_fcntl, fd, F_GETFL);
@@ -173,23 +76,25 @@ result<accel_socket*> accelerate(int fd) {
     if (fl < 0 || fdfl < 0) return err(EBADF);
     int pair[2];
     if (int r = shm::notify_pair(pair); r < 0) return err(-r);
-    // Not writable until connected (a listener never is), as the kernel's socket.
-    shm::notify_block_writable(pair[0]);
+    // A TCP socket is not writable until connected (a listener never is), as
+    // the kernel's; a UDP socket is writable at once.
+    const bool dgram = type == SOCK_DGRAM;
+    if (!dgram) shm::notify_block_writable(pair[0]);
     shm::command c{};
     c.opcode = static_cast<std::uint32_t>(shm::op::open);
-    c.a = SOCK_STREAM;
+    c.a = dgram ? SOCK_DGRAM : SOCK_STREAM;
     const shm::completion cpl = ch->call(c, pair[1]);
     shm::sys::close(pair[1]);
     if (cpl.result < 0) {
         shm::sys::close(pair[0]);
         return err(static_cast<int>(-cpl.result));
     }
-    accel_socket* s = build(ch, cpl.sock);
+    accel_socket* s = build(ch, cpl.sock, dgram);
     if (!s) {
         shm::sys::close(pair[0]);
         return err(ENOBUFS);
     }
-    s->sh->tx_blocked.store(1, std::memory_order_relaxed);
+    s->sh->tx_blocked.store(dgram ? 0 : 1, std::memory_order_relaxed);
     s->nonblocking.store((fl & O_NONBLOCK) != 0, std::memory_order_relaxed);
     replay_options(fd, *s);
     // The notify end takes over the fd number (closing the kernel socket).
@@ -209,6 +114,7 @@ result<int> op_bind(accel_socket& s, const sockaddr_in& a) {
 }
 
 result<int> op_listen(accel_socket& s, int backlog) {
+    if (s.dgram) return err(EOPNOTSUPP);
     shm::command c = make_cmd(shm::op::listen, s);
     c.a = backlog;
     const auto cpl = s.ch->call(c);
@@ -247,6 +153,7 @@ result<int> op_connect(int fd, accel_socket& s, const sockaddr_in& a) {
 }
 
 result<int> op_accept(int fd, accel_socket& s, sockaddr* addr, socklen_t* len, int flags) {
+    if (s.dgram) return err(EOPNOTSUPP);
     if (!s.listener.load(std::memory_order_relaxed)) return err(EINVAL);
     const bool nonblock = s.nonblocking.load(std::memory_order_relaxed);
     for (;;) {
@@ -275,7 +182,7 @@ result<int> op_accept(int fd, accel_socket& s, sockaddr* addr, socklen_t* len, i
             shm::sys::close(pair[0]);
             return err(static_cast<int>(-cpl.result));
         }
-        accel_socket* ns = build(s.ch, cpl.sock);
+        accel_socket* ns = build(s.ch, cpl.sock, false);
         if (!ns) {
             shm::sys::close(pair[0]);
             return err(ENOBUFS);

@@ -13,9 +13,10 @@
 
 namespace shunt::preload {
 
-// Moves kernel socket fd onto shuntd (keeping the fd number, its
-// close-on-exec and O_NONBLOCK flags and the options set so far).
-[[nodiscard]] result<accel_socket*> accelerate(int fd);
+// Moves kernel socket fd (type SOCK_STREAM or SOCK_DGRAM) onto shuntd
+// (keeping the fd number, its close-on-exec and O_NONBLOCK flags and the
+// options set so far).
+[[nodiscard]] result<accel_socket*> accelerate(int fd, int type);
 
 [[nodiscard]] result<int> op_bind(accel_socket& s, const sockaddr_in& a);
 [[nodiscard]] result<int> op_listen(accel_socket& s, int backlog);
@@ -28,6 +29,16 @@ namespace shunt::preload {
 [[nodiscard]] result<int> op_getsockopt(accel_socket& s, int level, int name, void* val, socklen_t* len);
 [[nodiscard]] result<int> op_setsockopt(accel_socket& s, int level, int name, const void* val, socklen_t len);
 [[nodiscard]] result<int> op_ioctl(int fd, accel_socket& s, unsigned long req, void* arg);
+// UDP (dgram_ops.cpp). `to` null: the connected peer. `from`/`msg_flags` may be null.
+[[nodiscard]] result<int> op_dgram_connect(accel_socket& s, const sockaddr* addr, socklen_t len);
+[[nodiscard]] result<ssize_t> op_dgram_send(int fd, accel_socket& s, const iovec* iov, int iovcnt, int flags,
+                                            const sockaddr* to, socklen_t tolen);
+[[nodiscard]] result<ssize_t> op_dgram_recv(int fd, accel_socket& s, const iovec* iov, int iovcnt, int flags,
+                                            sockaddr* from, socklen_t* fromlen, int* msg_flags);
+[[nodiscard]] result<int> op_dgram_shutdown(int fd, accel_socket& s, int how);
+// FIONREAD on a UDP socket: the next datagram's length (0 when none).
+int dgram_next_length(accel_socket& s);
+
 // One fd of the socket went away (close, or dup2 over it); the last one in
 // the last process closes the socket in shuntd.
 void op_release(accel_socket* s);

@@ -1,7 +1,8 @@
 // Socket options, ioctls and the release of an accelerated socket.
 //
 // Options split three ways: those shuntd implements on the pcb (forwarded:
-// TCP_NODELAY, TCP_KEEP*, SO_KEEPALIVE, SO_REUSEADDR), those the app side
+// TCP_NODELAY, TCP_KEEP*, SO_KEEPALIVE, SO_REUSEADDR; for UDP SO_REUSEADDR
+// and SO_BROADCAST), those the app side
 // keeps (SO_LINGER, timeouts, buffer sizes), and those that describe the
 // socket (SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ERROR, SO_ACCEPTCONN). A small
 // set with no effect on a user-space stack is accepted and ignored (listed in
@@ -22,7 +23,8 @@ namespace {
 
 error err(int e) { return error{e, {}}; }
 
-bool forwarded(int level, int name) {
+bool forwarded(const accel_socket& s, int level, int name) {
+    if (s.dgram) return level == SOL_SOCKET && (name == SO_REUSEADDR || name == SO_BROADCAST);
     if (level == SOL_SOCKET) return name == SO_KEEPALIVE || name == SO_REUSEADDR;
     if (level == IPPROTO_TCP)
         return name == TCP_NODELAY || name == TCP_KEEPIDLE || name == TCP_KEEPINTVL || name == TCP_KEEPCNT ||
@@ -30,10 +32,10 @@ bool forwarded(int level, int name) {
     return false;
 }
 
-bool accepted_no_op(int level, int name) {
+bool accepted_no_op(const accel_socket& s, int level, int name) {
     if (level == SOL_SOCKET) return name == SO_REUSEPORT || name == SO_PRIORITY || name == SO_OOBINLINE;
     if (level == IPPROTO_IP) return name == IP_TOS || name == IP_TTL;
-    if (level == IPPROTO_TCP) return name == TCP_QUICKACK || name == TCP_DEFER_ACCEPT || name == TCP_FASTOPEN;
+    if (level == IPPROTO_TCP && !s.dgram) return name == TCP_QUICKACK || name == TCP_DEFER_ACCEPT || name == TCP_FASTOPEN;
     return false;
 }
 
@@ -47,14 +49,18 @@ result<int> put_int(void* val, socklen_t* len, int v) {
 }  // namespace
 
 result<int> op_getsockopt(accel_socket& s, int level, int name, void* val, socklen_t* len) {
+    if (s.dgram && level == IPPROTO_TCP) return err(EOPNOTSUPP);  // as Linux's UDP (setsockopt: ENOPROTOOPT)
     if (level == SOL_SOCKET) {
         switch (name) {
-            case SO_TYPE: return put_int(val, len, SOCK_STREAM);
+            case SO_TYPE: return put_int(val, len, s.dgram ? SOCK_DGRAM : SOCK_STREAM);
             case SO_DOMAIN: return put_int(val, len, AF_INET);
-            case SO_PROTOCOL: return put_int(val, len, IPPROTO_TCP);
+            case SO_PROTOCOL: return put_int(val, len, s.dgram ? IPPROTO_UDP : IPPROTO_TCP);
             case SO_ERROR: return put_int(val, len, s.sh->so_error.exchange(0, std::memory_order_relaxed));
             case SO_ACCEPTCONN: return put_int(val, len, s.listener.load(std::memory_order_relaxed) ? 1 : 0);
             case SO_RCVBUF: return put_int(val, len, s.rcvbuf);
+            case SO_KEEPALIVE:
+                if (s.dgram) return put_int(val, len, s.dgram_keepalive);  // stored, no effect (as Linux)
+                break;
             case SO_SNDBUF: return put_int(val, len, s.sndbuf);
             case SO_LINGER: {
                 if (!val || !len || *len < static_cast<socklen_t>(sizeof(linger))) return err(EINVAL);
@@ -73,7 +79,7 @@ result<int> op_getsockopt(accel_socket& s, int level, int name, void* val, sockl
             default: break;
         }
     }
-    if (forwarded(level, name)) {
+    if (forwarded(s, level, name)) {
         shm::command c{};
         c.opcode = static_cast<std::uint32_t>(shm::op::getopt);
         c.sock = s.id;
@@ -83,7 +89,7 @@ result<int> op_getsockopt(accel_socket& s, int level, int name, void* val, sockl
         if (cpl.result < 0) return err(static_cast<int>(-cpl.result));
         return put_int(val, len, cpl.value);
     }
-    if (accepted_no_op(level, name)) return put_int(val, len, 0);
+    if (accepted_no_op(s, level, name)) return put_int(val, len, 0);
     return err(ENOPROTOOPT);
 }
 
@@ -107,6 +113,12 @@ result<int> op_setsockopt(accel_socket& s, int level, int name, const void* val,
                 (name == SO_RCVTIMEO ? s.rcvtimeo : s.sndtimeo) = tv;
                 return 0;
             }
+            case SO_KEEPALIVE:
+                if (!s.dgram) break;
+                if (!val || len < static_cast<socklen_t>(sizeof(int))) return err(EINVAL);
+                std::memcpy(&s.dgram_keepalive, val, sizeof(int));
+                s.dgram_keepalive = s.dgram_keepalive != 0;
+                return 0;
             case SO_RCVBUF:
             case SO_SNDBUF: {
                 if (!val || len < static_cast<socklen_t>(sizeof(int))) return err(EINVAL);
@@ -120,7 +132,7 @@ result<int> op_setsockopt(accel_socket& s, int level, int name, const void* val,
             default: break;
         }
     }
-    if (forwarded(level, name) && !(level == IPPROTO_TCP && name == TCP_MAXSEG)) {
+    if (forwarded(s, level, name) && !(level == IPPROTO_TCP && name == TCP_MAXSEG)) {
         if (!val || len < static_cast<socklen_t>(sizeof(int))) return err(EINVAL);
         int v;
         std::memcpy(&v, val, sizeof v);
@@ -136,7 +148,7 @@ result<int> op_setsockopt(accel_socket& s, int level, int name, const void* val,
         if (cpl.result < 0) return err(static_cast<int>(-cpl.result));
         return 0;
     }
-    if (accepted_no_op(level, name) || (level == IPPROTO_TCP && name == TCP_MAXSEG)) return 0;
+    if (accepted_no_op(s, level, name) || (!s.dgram && level == IPPROTO_TCP && name == TCP_MAXSEG)) return 0;
     return err(ENOPROTOOPT);
 }
 
@@ -146,6 +158,10 @@ result<int> op_ioctl(int, accel_socket& s, unsigned long req, void* arg) {
     switch (req) {
         case FIONREAD: {  // == SIOCINQ
             if (s.listener.load(std::memory_order_relaxed)) return err(EINVAL);
+            if (s.dgram) {  // the next datagram's length (udp_ioctl)
+                v = dgram_next_length(s);
+                break;
+            }
             app_lock lk(&s.sh->app_rx_lock);
             s.rx.resync();
             const std::int64_t r = s.rx.readable();

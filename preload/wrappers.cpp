@@ -40,12 +40,14 @@ T finish(const result<T>& r, int saved_errno) {
     return static_cast<T>(-1);
 }
 
-bool inet_stream(int fd) {
+// SOCK_STREAM or SOCK_DGRAM for an AF_INET socket shunt can carry; 0 otherwise.
+int inet_type(int fd) {
     int v = 0;
     socklen_t len = sizeof v;
-    if (shm::sys::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) < 0 || v != AF_INET) return false;
+    if (shm::sys::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) < 0 || v != AF_INET) return 0;
     len = sizeof v;
-    return shm::sys::getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) == 0 && v == SOCK_STREAM;
+    if (shm::sys::getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) < 0) return 0;
+    return v == SOCK_STREAM || v == SOCK_DGRAM ? v : 0;
 }
 
 bool as_inet(const sockaddr* addr, socklen_t len, sockaddr_in* out) {
@@ -82,16 +84,62 @@ void replaced(int newfd) {
     if (accel_socket* prev = fd_table::take(newfd)) op_release(prev);
 }
 
-ssize_t recv_common(int fd, accel_socket* s, void* buf, size_t n, int flags) {
+// Receives on an accelerated socket of either kind. A stream socket reports
+// no source address and no flags (as Linux's TCP); `from`, `fromlen` and
+// `msg_flags` may be null.
+ssize_t recv_any(int fd, accel_socket* s, const iovec* iov, int n, int flags, sockaddr* from = nullptr,
+                 socklen_t* fromlen = nullptr, int* msg_flags = nullptr) {
     const int saved = errno;
-    iovec iov{buf, n};
-    return finish(op_recv(fd, *s, &iov, 1, flags), saved);
+    if (s->dgram) return finish(op_dgram_recv(fd, *s, iov, n, flags, from, fromlen, msg_flags), saved);
+    const ssize_t r = finish(op_recv(fd, *s, iov, n, flags), saved);
+    if (r >= 0) {
+        if (fromlen) *fromlen = 0;
+        if (msg_flags) *msg_flags = 0;
+    }
+    return r;
 }
 
-ssize_t send_common(int fd, accel_socket* s, const void* buf, size_t n, int flags) {
+ssize_t recv_common(int fd, accel_socket* s, void* buf, size_t n, int flags, sockaddr* from = nullptr,
+                    socklen_t* fromlen = nullptr) {
+    iovec iov{buf, n};
+    return recv_any(fd, s, &iov, 1, flags, from, fromlen);
+}
+
+// Sends on an accelerated socket of either kind. A connected stream socket
+// ignores the destination, as Linux's TCP does.
+ssize_t send_any(int fd, accel_socket* s, const iovec* iov, int n, int flags, const sockaddr* to = nullptr,
+                 socklen_t tolen = 0) {
     const int saved = errno;
+    if (s->dgram) return finish(op_dgram_send(fd, *s, iov, n, flags, to, tolen), saved);
+    return finish(op_send(fd, *s, iov, n, flags), saved);
+}
+
+ssize_t send_common(int fd, accel_socket* s, const void* buf, size_t n, int flags, const sockaddr* to = nullptr,
+                    socklen_t tolen = 0) {
     iovec iov{const_cast<void*>(buf), n};
-    return finish(op_send(fd, *s, &iov, 1, flags), saved);
+    return send_any(fd, s, &iov, 1, flags, to, tolen);
+}
+
+// A kernel UDP socket's first send to a destination shuntd serves moves it
+// onto shuntd, as connect() would (the kernel would bind it implicitly now;
+// shuntd does). Only for a socket not yet bound to a kernel address. The
+// route check comes first, so kernel traffic pays no extra syscall.
+accel_socket* accelerate_for_send(int fd, const sockaddr* to, socklen_t tolen, int* error) {
+    sockaddr_in sin;
+    *error = 0;
+    if (!env().enabled || !as_inet(to, tolen, &sin)) return nullptr;
+    channel* ch = channel::get();
+    if (!ch) return nullptr;
+    const auto& h = ch->header();
+    if (!accelerate_connect(sin, h.routes, h.n_routes, env())) return nullptr;
+    if (inet_type(fd) != SOCK_DGRAM || kernel_bound(fd)) return nullptr;
+    auto r = accelerate(fd, SOCK_DGRAM);
+    if (!r) {
+        *error = r.err().code;
+        return nullptr;
+    }
+    if (*r) fd_table::set(fd, *r);
+    return *r;
 }
 
 // sendfile(2) to an accelerated socket: the file's bytes are read (pread, so
@@ -113,7 +161,8 @@ ssize_t sendfile_common(int out_fd, accel_socket* s, int in_fd, off64_t* offset,
         }
         if (n == 0) break;  // end of file
         iovec iov{buf, static_cast<size_t>(n)};
-        auto r = op_send(out_fd, *s, &iov, 1, 0);  // non-blocking sockets take what fits
+        // Non-blocking sockets take what fits; a UDP socket sends each chunk as a datagram.
+        auto r = s->dgram ? op_dgram_send(out_fd, *s, &iov, 1, 0, nullptr, 0) : op_send(out_fd, *s, &iov, 1, 0);
         if (!r) {
             error = r.err().code;
             break;
@@ -149,11 +198,12 @@ SHUNT_EXPORT int bind(int fd, const sockaddr* addr, socklen_t len) {
         return finish(op_bind(*s, sin), saved);
     }
     sockaddr_in sin;
-    if (env().enabled && as_inet(addr, len, &sin) && inet_stream(fd)) {
+    int type;
+    if (env().enabled && as_inet(addr, len, &sin) && (type = inet_type(fd)) != 0) {
         if (channel* ch = channel::get()) {
             const auto& h = ch->header();
             if (accelerate_bind(sin, h.routes, h.n_routes, env())) {
-                auto r = accelerate(fd);
+                auto r = accelerate(fd, type);
                 if (!r) return finish(result<int>(r.err()), saved);
                 if (*r) {
                     fd_table::set(fd, *r);
@@ -174,20 +224,23 @@ SHUNT_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
     const int saved = errno;
     sockaddr_in sin;
     if (accel_socket* s = fd_table::get(fd)) {
+        if (s->dgram) return finish(op_dgram_connect(*s, addr, len), saved);
         if (!as_inet(addr, len, &sin)) {
             errno = addr && addr->sa_family != AF_INET ? EAFNOSUPPORT : EINVAL;
             return -1;
         }
         return finish(op_connect(fd, *s, sin), saved);
     }
-    if (env().enabled && as_inet(addr, len, &sin) && inet_stream(fd) && !kernel_bound(fd)) {
+    int type;
+    if (env().enabled && as_inet(addr, len, &sin) && (type = inet_type(fd)) != 0 && !kernel_bound(fd)) {
         if (channel* ch = channel::get()) {
             const auto& h = ch->header();
             if (accelerate_connect(sin, h.routes, h.n_routes, env())) {
-                auto r = accelerate(fd);
+                auto r = accelerate(fd, type);
                 if (!r) return finish(result<int>(r.err()), saved);
                 if (*r) {
                     fd_table::set(fd, *r);
+                    if (type == SOCK_DGRAM) return finish(op_dgram_connect(**r, addr, len), saved);
                     return finish(op_connect(fd, **r, sin), saved);
                 }
             }
@@ -207,7 +260,8 @@ SHUNT_EXPORT int accept(int fd, sockaddr* addr, socklen_t* len) {
 }
 
 SHUNT_EXPORT int shutdown(int fd, int how) {
-    if (accel_socket* s = fd_table::get(fd)) return finish(op_shutdown(fd, *s, how), errno);
+    if (accel_socket* s = fd_table::get(fd))
+        return finish(s->dgram ? op_dgram_shutdown(fd, *s, how) : op_shutdown(fd, *s, how), errno);
     return real::shutdown(fd, how);
 }
 
@@ -247,7 +301,7 @@ SHUNT_EXPORT ssize_t readv(int fd, const iovec* iov, int n) {
             errno = EINVAL;
             return -1;
         }
-        return finish(op_recv(fd, *s, iov, n, 0), errno);
+        return recv_any(fd, s, iov, n, 0);
     }
     return real::readv(fd, iov, n);
 }
@@ -258,7 +312,7 @@ SHUNT_EXPORT ssize_t writev(int fd, const iovec* iov, int n) {
             errno = EINVAL;
             return -1;
         }
-        return finish(op_send(fd, *s, iov, n, 0), errno);
+        return send_any(fd, s, iov, n, 0);
     }
     return real::writev(fd, iov, n);
 }
@@ -277,11 +331,7 @@ SHUNT_EXPORT ssize_t __recv_chk(int fd, void* buf, size_t n, size_t buflen, int 
 }
 
 SHUNT_EXPORT ssize_t recvfrom(int fd, void* buf, size_t n, int flags, sockaddr* addr, socklen_t* len) {
-    if (accel_socket* s = fd_table::get(fd)) {
-        const ssize_t r = recv_common(fd, s, buf, n, flags);
-        if (r >= 0 && len) *len = 0;  // a stream socket reports no source address
-        return r;
-    }
+    if (accel_socket* s = fd_table::get(fd)) return recv_common(fd, s, buf, n, flags, addr, len);
     return real::recvfrom(fd, buf, n, flags, addr, len);
 }
 
@@ -289,9 +339,7 @@ SHUNT_EXPORT ssize_t __recvfrom_chk(int fd, void* buf, size_t n, size_t buflen, 
                                     socklen_t* len) {
     if (accel_socket* s = fd_table::get(fd)) {
         if (n > buflen) __builtin_trap();
-        const ssize_t r = recv_common(fd, s, buf, n, flags);
-        if (r >= 0 && len) *len = 0;
-        return r;
+        return recv_common(fd, s, buf, n, flags, addr, len);
     }
     return real::__recvfrom_chk(fd, buf, n, buflen, flags, addr, len);
 }
@@ -302,15 +350,65 @@ SHUNT_EXPORT ssize_t recvmsg(int fd, msghdr* m, int flags) {
             errno = m ? EMSGSIZE : EFAULT;
             return -1;
         }
-        const ssize_t r = finish(op_recv(fd, *s, m->msg_iov, static_cast<int>(m->msg_iovlen), flags), errno);
+        socklen_t namelen = m->msg_name ? m->msg_namelen : 0;
+        int mflags = 0;
+        const ssize_t r = recv_any(fd, s, m->msg_iov, static_cast<int>(m->msg_iovlen), flags,
+                                   static_cast<sockaddr*>(m->msg_name), m->msg_name ? &namelen : nullptr, &mflags);
         if (r >= 0) {
-            m->msg_namelen = 0;
+            m->msg_namelen = m->msg_name ? namelen : 0;
             m->msg_controllen = 0;
-            m->msg_flags = 0;
+            m->msg_flags = mflags;
         }
         return r;
     }
     return real::recvmsg(fd, m, flags);
+}
+
+// recvmmsg(2) as the kernel's: datagrams until vlen, or until the first
+// error once one was received (reported by the next call, as Linux does);
+// MSG_WAITFORONE makes every receive after the first non-blocking; the
+// timeout is looked at after each datagram.
+SHUNT_EXPORT int recvmmsg(int fd, mmsghdr* v, unsigned int vlen, int flags, timespec* timeout) {
+    accel_socket* s = fd_table::get(fd);
+    if (!s) return real::recvmmsg(fd, v, vlen, flags, timeout);
+    if (!v) {
+        errno = EFAULT;
+        return -1;
+    }
+    if (vlen > UIO_MAXIOV) vlen = UIO_MAXIOV;
+    timespec end{};
+    if (timeout) {
+        if (timeout->tv_sec < 0 || timeout->tv_nsec < 0 || timeout->tv_nsec >= 1000000000L) {
+            errno = EINVAL;
+            return -1;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &end);
+        end.tv_sec += timeout->tv_sec;
+        end.tv_nsec += timeout->tv_nsec;
+        if (end.tv_nsec >= 1000000000L) {
+            end.tv_sec += 1;
+            end.tv_nsec -= 1000000000L;
+        }
+    }
+    const int saved = errno;
+    unsigned int got = 0;
+    int f = flags & ~MSG_WAITFORONE;
+    while (got < vlen) {
+        const ssize_t r = recvmsg(fd, &v[got].msg_hdr, f);
+        if (r < 0) {
+            if (got == 0) return -1;
+            break;
+        }
+        v[got++].msg_len = static_cast<unsigned int>(r);
+        if (flags & MSG_WAITFORONE) f |= MSG_DONTWAIT;
+        if (timeout) {
+            timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec)) break;
+        }
+    }
+    errno = saved;
+    return static_cast<int>(got);
 }
 
 SHUNT_EXPORT ssize_t send(int fd, const void* buf, size_t n, int flags) {
@@ -319,20 +417,70 @@ SHUNT_EXPORT ssize_t send(int fd, const void* buf, size_t n, int flags) {
 }
 
 SHUNT_EXPORT ssize_t sendto(int fd, const void* buf, size_t n, int flags, const sockaddr* addr, socklen_t len) {
-    // A connected stream socket ignores the destination, as Linux's TCP does.
-    if (accel_socket* s = fd_table::get(fd)) return send_common(fd, s, buf, n, flags);
+    if (accel_socket* s = fd_table::get(fd)) return send_common(fd, s, buf, n, flags, addr, len);
+    if (addr) {
+        int e;
+        if (accel_socket* s = accelerate_for_send(fd, addr, len, &e)) return send_common(fd, s, buf, n, flags, addr, len);
+        if (e) {
+            errno = e;
+            return -1;
+        }
+    }
     return real::sendto(fd, buf, n, flags, addr, len);
 }
 
 SHUNT_EXPORT ssize_t sendmsg(int fd, const msghdr* m, int flags) {
-    if (accel_socket* s = fd_table::get(fd)) {
+    accel_socket* s = fd_table::get(fd);
+    if (!s && m && m->msg_name) {
+        int e;
+        s = accelerate_for_send(fd, static_cast<const sockaddr*>(m->msg_name), m->msg_namelen, &e);
+        if (e) {
+            errno = e;
+            return -1;
+        }
+    }
+    if (s) {
         if (!m || m->msg_iovlen > IOV_MAX) {
             errno = m ? EMSGSIZE : EFAULT;
             return -1;
         }
-        return finish(op_send(fd, *s, m->msg_iov, static_cast<int>(m->msg_iovlen), flags), errno);
+        return send_any(fd, s, m->msg_iov, static_cast<int>(m->msg_iovlen), flags,
+                        static_cast<const sockaddr*>(m->msg_name), m->msg_namelen);
     }
     return real::sendmsg(fd, m, flags);
+}
+
+// sendmmsg(2): datagrams until vlen or the first error; an error after at
+// least one was sent is left for the next call (Linux).
+SHUNT_EXPORT int sendmmsg(int fd, mmsghdr* v, unsigned int vlen, int flags) {
+    accel_socket* s = fd_table::get(fd);
+    if (!s && v && vlen && v[0].msg_hdr.msg_name) {
+        int e;
+        s = accelerate_for_send(fd, static_cast<const sockaddr*>(v[0].msg_hdr.msg_name), v[0].msg_hdr.msg_namelen,
+                                &e);
+        if (e) {
+            errno = e;
+            return -1;
+        }
+    }
+    if (!s) return real::sendmmsg(fd, v, vlen, flags);
+    if (!v) {
+        errno = EFAULT;
+        return -1;
+    }
+    if (vlen > UIO_MAXIOV) vlen = UIO_MAXIOV;
+    const int saved = errno;
+    unsigned int sent = 0;
+    while (sent < vlen) {
+        const ssize_t r = sendmsg(fd, &v[sent].msg_hdr, flags);
+        if (r < 0) {
+            if (sent == 0) return -1;
+            break;
+        }
+        v[sent++].msg_len = static_cast<unsigned int>(r);
+    }
+    errno = saved;
+    return static_cast<int>(sent);
 }
 
 SHUNT_EXPORT int getsockname(int fd, sockaddr* addr, socklen_t* len) {

@@ -83,6 +83,17 @@ public:
         return static_cast<std::int64_t>(n);
     }
 
+    // Record writers (shm/datagram.hpp): copy n bytes to `off` bytes past the
+    // tail without publishing them, then publish `n` bytes at once. The caller
+    // has checked free_space() covers everything it stages.
+    void stage(std::size_t off, const void* src, std::size_t n) { ring_copy_in(data_, cap_, tail_ + off, src, n); }
+    void publish(std::size_t n) {
+        tail_ += n;
+        // release: pairs with the consumer's acquire of tail; every staged
+        // byte is visible before the new tail is.
+        s_->tail.store(tail_, std::memory_order_release);
+    }
+
     // App side: several threads or forked processes may take turns producing
     // (under the socket's shared lock), so the view reloads the tail the last
     // one stored. The daemon never calls this: its own index stays private.

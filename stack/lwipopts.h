@@ -83,6 +83,10 @@ unsigned int shunt_lwip_rand(void);
 #define IP_FORWARD                  0
 #define IP_REASSEMBLY               1
 #define IP_FRAG                     1
+/* Fragments held for reassembly, across all datagrams: a 64 KiB UDP datagram
+   is 45 fragments at MTU 1500, so room for several at once (lwIP's default
+   of 10 drops any datagram over ~14 KiB). They hold received mbufs. */
+#define IP_REASS_MAX_PBUFS          256
 #define IP_DEFAULT_TTL              64
 #define SO_REUSE                    1
 #define SO_REUSE_RXTOALL            1

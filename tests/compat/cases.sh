@@ -19,6 +19,9 @@ CASES=(
   "iperf3_tcp_receive|iperf3 client under test receives (-R) from the peer"
   "iperf3_tcp_server|iperf3 server under test, client on the peer"
   "iperf3_udp_send|iperf3 UDP client under test"
+  "iperf3_udp_receive|iperf3 UDP client under test, receiving (-R)"
+  "iperf3_udp_server|iperf3 UDP server under test"
+  "sockperf_udp_pingpong|sockperf server under test answers a UDP ping-pong from the peer"
   "sockperf_tcp_pingpong|sockperf server under test answers a TCP ping-pong from the peer"
   "socat_send_20m|socat under test sends 20 MiB to the peer: the checksum matches"
   "socat_half_close|socat under test receives 20 MiB, sees EOF, and its reply still arrives"
@@ -42,6 +45,7 @@ CASES=(
   "probe_rcvtimeo|SO_RCVTIMEO bounds a blocking recv with EAGAIN"
   "probe_threads|four threads send on one socket, one reads: all records, in order"
   "probe_high_fd_select|select on a socket dup2'ed near FD_SETSIZE; ephemeral port after connect"
+  "probe_udp|UDP: implicit bind, source address, FIONREAD, PEEK, TRUNC, EDESTADDRREQ, EMSGSIZE, connect, mmsg, 60000-byte datagram"
   "probe_server_accept|server: EADDRINUSE, getsockname, SO_ACCEPTCONN, accept4 flags, echo"
 )
 
@@ -228,6 +232,17 @@ needs_iperf3_tcp_receive() { have iperf3; }
 case_iperf3_tcp_receive() { iperf_pair -R; }
 needs_iperf3_udp_send() { have iperf3; }
 case_iperf3_udp_send() { iperf_pair -u -b 100M; }
+needs_iperf3_udp_receive() { have iperf3; }
+case_iperf3_udp_receive() { iperf_pair -u -b 100M -R; }
+needs_iperf3_udp_server() { have iperf3; }
+case_iperf3_udp_server() {
+    port; local p=$P
+    "${RUN[@]}" iperf3 -s -B "$SELF" -p "$p" -1 > /dev/null 2>&1 &
+    local s=$!
+    sleep 0.5
+    peer iperf3 -c "$SELF" -p "$p" -u -b 100M -t 2 > /dev/null; echo "client exit $?"
+    wait "$s"; echo "server exit $?"
+}
 needs_iperf3_tcp_server() { have iperf3; }
 case_iperf3_tcp_server() {
     port; local p=$P
@@ -245,6 +260,17 @@ case_sockperf_tcp_pingpong() {
     local s=$!
     sleep 0.5
     out=$(peer sockperf ping-pong --tcp -i "$SELF" -p "$p" -t 2 2>&1); echo "client exit $?"
+    grep -q "avg-latency" <<<"$out" && echo "latency reported"
+    stop "$s"
+}
+
+needs_sockperf_udp_pingpong() { have sockperf; }
+case_sockperf_udp_pingpong() {
+    port; local p=$P
+    "${RUN[@]}" sockperf server -i "$SELF" -p "$p" > /dev/null 2>&1 &
+    local s=$!
+    sleep 0.5
+    out=$(peer sockperf ping-pong -i "$SELF" -p "$p" -t 2 2>&1); echo "client exit $?"
     grep -q "avg-latency" <<<"$out" && echo "latency reported"
     stop "$s"
 }
@@ -402,7 +428,7 @@ PY
 
 # --- semantic probes -------------------------------------------------------------
 for p in nonblocking_connect connect_refused eagain peek_waitall half_close reset_by_peer linger_zero \
-         dup_fork epoll_mixed sockopts rcvtimeo threads high_fd_select; do
+         dup_fork epoll_mixed sockopts rcvtimeo threads high_fd_select udp; do
     eval "needs_probe_$p() { [ -x \"\$PROBES/$p\" ] || echo 'probe not built'; }"
     eval "case_probe_$p() { \"\${RUN[@]}\" \"\$PROBES/$p\" \"\$PEER\"; }"
 done

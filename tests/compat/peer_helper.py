@@ -9,6 +9,7 @@
   9006 greet     sends "0123456789" in two parts 200 ms apart, then waits for EOF
   9007 observe   reads until the connection ends and remembers how: "eof N" or "reset N"
   9008 last      sends what 9007 last remembered, then closes
+  9001/udp echo  sends every datagram back to where it came from
 Also, "connect HOST PORT MSG" connects once, sends MSG, prints the reply."""
 import socket
 import struct
@@ -102,6 +103,15 @@ def tell(c):
     c.sendall((last[0] + "\n").encode())
 
 
+def udp_echo(port):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    u.bind(("0.0.0.0", port))
+    while True:
+        data, addr = u.recvfrom(65535)
+        u.sendto(data, addr)
+
+
 def main():
     if sys.argv[1:2] == ["connect"]:
         s = socket.create_connection((sys.argv[2], int(sys.argv[3])), timeout=10)
@@ -112,6 +122,7 @@ def main():
     for port, h in ((9001, echo), (9002, reset), (9003, hold), (9004, reply), (9005, hello), (9006, greet),
                     (9007, observe), (9008, tell)):
         threading.Thread(target=serve, args=(port, h), daemon=True).start()
+    threading.Thread(target=udp_echo, args=(9001,), daemon=True).start()
     print("ready", flush=True)
     while True:
         time.sleep(3600)

@@ -43,6 +43,10 @@ static inline const char* errname(int e) {
         case ENOPROTOOPT: return "ENOPROTOOPT";
         case ENETUNREACH: return "ENETUNREACH";
         case EHOSTUNREACH: return "EHOSTUNREACH";
+        case EDESTADDRREQ: return "EDESTADDRREQ";
+        case EMSGSIZE: return "EMSGSIZE";
+        case EOPNOTSUPP: return "EOPNOTSUPP";
+        case EAFNOSUPPORT: return "EAFNOSUPPORT";
         default: {
             static char buf[32];
             snprintf(buf, sizeof buf, "errno%d", e);

@@ -1,0 +1,38 @@
+// One accelerated UDP socket on the worker: an lwIP udp_pcb whose datagrams
+// travel as records on the socket's rings (shm/datagram.hpp).
+//
+//   send ring records --udp_pull_tx()--> pbuf (copy) --> udp_sendto --> wire
+//   wire --> recv callback --> record on the receive ring (copy), or a drop
+//
+// As the kernel's UDP, the receive side never holds a datagram back: one
+// that finds the receive ring full is dropped and counted (the kernel's
+// receive-buffer overflow, RcvbufErrors), and lwIP's pbuf goes back at once.
+#pragma once
+
+#include <cstdint>
+
+#include "base/result.hpp"
+#include "daemon/engine_socket.hpp"
+
+namespace shunt::daemon {
+
+[[nodiscard]] result<void> udp_open(engine_socket& s);
+[[nodiscard]] result<void> udp_bind_to(engine_socket& s, std::uint32_t addr_be, std::uint16_t port_be, bool privileged);
+// Sets the default peer (and filters what is received to it), binding an
+// ephemeral port first if needed; `dissolve` (connect to AF_UNSPEC) removes it.
+[[nodiscard]] result<void> udp_connect_to(engine_socket& s, std::uint32_t addr_be, std::uint16_t port_be,
+                                          bool dissolve);
+[[nodiscard]] result<void> udp_set_option(engine_socket& s, int level, int name, int value);
+[[nodiscard]] result<int> udp_get_option(const engine_socket& s, int level, int name);
+void udp_names(engine_socket& s, shm::completion& c);
+// Sends what the send ring holds, then lets go of the pcb: the slot can be
+// freed. false: the app corrupted the send ring.
+[[nodiscard]] bool udp_close_socket(engine_socket& s);
+// Session teardown: forget the pcb.
+void udp_reset(engine_socket& s);
+// Sends the send ring's datagrams. Stops early, with tx_retry set, when lwIP
+// has no memory (the session calls again on its next loop). false: the app
+// corrupted the ring.
+[[nodiscard]] bool udp_pull_tx(engine_socket& s);
+
+}  // namespace shunt::daemon

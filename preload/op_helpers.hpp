@@ -1,0 +1,122 @@
+// Helpers the operations on accelerated sockets share (socket_ops.cpp for
+// TCP, dgram_ops.cpp for UDP): waiting in the kernel on the notify fd, the
+// readiness handshakes with shuntd, and small conversions.
+#pragma once
+
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+
+#include "base/result.hpp"
+#include "preload/accel_socket.hpp"
+#include "preload/channel.hpp"
+#include "shm/notify.hpp"
+#include "shm/sys.hpp"
+
+namespace shunt::preload {
+
+using shm::sys::raw;
+
+inline error err(int e) { return error{e, {}}; }
+
+inline shm::command make_cmd(shm::op o, const accel_socket& s) {
+    shm::command c{};
+    c.opcode = static_cast<std::uint32_t>(o);
+    c.sock = s.id;
+    return c;
+}
+
+inline std::size_t iov_total(const iovec* iov, int n) {
+    std::size_t t = 0;
+    for (int i = 0; i < n; ++i) t += iov[i].iov_len;
+    return t;
+}
+
+inline int timeout_ms(const timeval& tv) {
+    if (tv.tv_sec == 0 && tv.tv_usec == 0) return -1;
+    const long long ms = static_cast<long long>(tv.tv_sec) * 1000 + (tv.tv_usec + 999) / 1000;
+    return ms > 0x7fffffff ? 0x7fffffff : static_cast<int>(ms);
+}
+
+// Sleeps in the kernel until fd has one of `events`. 0 ready, -EAGAIN on
+// timeout, -EINTR on a signal. Without a timeout, waiting to read is a
+// blocking peek at the notify fd, which the kernel restarts after an
+// SA_RESTART handler as it would the app's own recv/accept; waiting to write
+// is poll() retried after a signal. With a timeout (SO_RCVTIMEO/SO_SNDTIMEO)
+// it is poll(), which the kernel never restarts, again as for a socket.
+inline int wait_fd(int fd, short events, int ms) {
+    if (ms < 0 && events == POLLIN) {
+        char b;
+        const long r = shm::sys::recv(fd, &b, 1, MSG_PEEK);
+        return r == -EINTR ? -EINTR : 0;
+    }
+    pollfd p{fd, events, 0};
+    for (;;) {
+        const long r = raw(SYS_poll, reinterpret_cast<long>(&p), 1, ms);
+        // Without a timeout a signal is not the caller's business: the
+        // kernel would restart its send after an SA_RESTART handler.
+        if (r == -EINTR && ms < 0) continue;
+        if (r < 0) return static_cast<int>(r);
+        return r == 0 ? -EAGAIN : 0;
+    }
+}
+
+inline void raise_sigpipe(int flags) {
+    if (!(flags & MSG_NOSIGNAL)) pthread_kill(pthread_self(), SIGPIPE);
+}
+
+inline std::uint32_t status_of(const accel_socket& s) {
+    // acquire: pairs with the daemon's release of status; ring bytes and
+    // so_error published before it are visible.
+    return s.sh->status.load(std::memory_order_acquire);
+}
+
+// The daemon's pending error, consumed (as the kernel's sock_error()).
+inline int take_error(accel_socket& s) { return s.sh->so_error.exchange(0, std::memory_order_relaxed); }
+
+// The fd stops being readable: drains the daemon's byte(s), clears
+// rx_armed, then looks again at `still_ready` (the seq_cst fence pairs with the
+// daemon's fence before its load of rx_armed in session::flush). If something
+// arrived meanwhile the fd is made readable again (rearm_rx). Returns whether
+// something is ready after all.
+template <typename Ready>
+inline bool clear_readable(int fd, accel_socket& s, Ready still_ready) {
+    shm::notify_drain_readable(fd);
+    s.sh->rx_armed.store(0, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (!still_ready()) return false;
+    if (s.sh->rx_armed.exchange(1, std::memory_order_relaxed) == 0) s.ch->ring(shm::ring_kind::rearm_rx, s.id);
+    return true;
+}
+
+// Makes the fd unwritable, then looks at the ring again (the seq_cst fence
+// pairs with the daemon's in maybe_unblock_tx; it drains the filler once the
+// ring is below three quarters full). Returns whether there is room after
+// all, in which case the fd was made writable again (drain_tx).
+inline bool block_tx(int fd, accel_socket& s) {
+    shm::notify_block_writable(fd);
+    s.sh->tx_blocked.store(1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (s.tx.free_space() < static_cast<std::int64_t>(s.tx.capacity() / 4)) return false;
+    if (s.sh->tx_blocked.exchange(0, std::memory_order_relaxed)) s.ch->ring(shm::ring_kind::drain_tx, s.id);
+    return true;
+}
+
+inline void fill_sockaddr(sockaddr* addr, socklen_t* len, std::uint32_t a, std::uint16_t port) {
+    if (!addr || !len) return;
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = a;
+    sin.sin_port = port;
+    std::memcpy(addr, &sin, std::min<std::size_t>(*len, sizeof sin));
+    *len = sizeof sin;
+}
+
+}  // namespace shunt::preload
