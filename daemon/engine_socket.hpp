@@ -58,6 +58,24 @@ struct engine_socket {
     std::uint32_t local_addr = 0, peer_addr = 0;
     std::uint16_t local_port = 0, peer_port = 0;
     std::uint64_t rx_drops = 0;  // UDP: datagrams dropped for want of receive-ring room
+    std::int32_t app_fd = -1;    // the app's fd number when it opened or accepted it (display only)
+};
+
+// One socket as `shuntctl sockets` shows it (see docs/shuntctl.md).
+struct socket_report {
+    const char* proto = "tcp";
+    const char* state = "CLOSED";  // ss(8)'s names: LISTEN, ESTAB, SYN-SENT, ..., UNCONN for UDP
+    std::uint32_t local_addr = 0, peer_addr = 0;  // network order
+    std::uint16_t local_port = 0, peer_port = 0;  // network order
+    std::uint64_t rx_queue = 0;  // received, not yet read by the app (ring + held by shuntd)
+    std::uint64_t tx_queue = 0;  // written by the app, not yet acknowledged (ring + lwIP)
+    std::int64_t pid = 0;
+    std::int32_t fd = -1;
+    std::uint32_t retrans = 0;   // TCP: retransmissions of the oldest unacknowledged segment
+    std::uint32_t rtt_ms = 0;    // TCP: lwIP's smoothed RTT (500 ms granularity)
+    std::uint32_t rto_ms = 0;    // TCP: retransmission timeout
+    std::uint32_t cwnd = 0, snd_wnd = 0;
+    std::uint64_t drops = 0;     // UDP: datagrams dropped on a full receive ring
 };
 
 // The errno for an lwIP err_t.

@@ -128,9 +128,10 @@ int run(const daemon_config& cfg, int sigfd) {
             }
         }
 
+        std::optional<stats_snapshot> baseline;  // outlives the admin server that points at it
         std::unique_ptr<admin_server> admin;
         if (code == 0) {
-            daemon_view view{cfg, started, ports, netifs, workers, pool.get(), huge};
+            daemon_view view{cfg, started, ports, netifs, workers, pool.get(), huge, &baseline};
             auto a = admin_server::open(cfg, [view](const std::string& req) { return admin_reply(view, req); });
             if (!a) {
                 SHUNT_LOG_ERROR("admin socket: %s", a.err().describe().c_str());

@@ -156,6 +156,7 @@ void session::execute(const shm::command& c, shm::completion& r) {
                                              std::memory_order_release);
             s->notify_fd = fd;
             s->adopted = true;
+            s->app_fd = c.b;
             tcp_adopt(*s);
             tcp_names(*s, r);
         } else {
@@ -172,6 +173,7 @@ void session::execute(const shm::command& c, shm::completion& r) {
             }
             s->notify_fd = fd;
             s->adopted = true;
+            s->app_fd = c.b;
             if (auto res = c.a == SOCK_DGRAM ? udp_open(*s) : tcp_open(*s); !res) {
                 free_socket(*s);
                 set(res);
@@ -446,6 +448,18 @@ bool session::audit() {
         return false;
     }
     return true;
+}
+
+void session::describe_sockets(std::vector<socket_report>& out) const {
+    for (const auto& s : sockets_) {
+        if (!s) continue;
+        socket_report r;
+        if (s->dgram) udp_describe(*s, r);
+        else tcp_describe(*s, r);
+        r.pid = who_.pid;
+        r.fd = s->adopted && !s->closing ? s->app_fd : -1;  // closed, or waiting in accept
+        out.push_back(r);
+    }
 }
 
 session_report session::report() const {

@@ -80,6 +80,8 @@ public:
     const app_identity& who() const { return who_; }
     const std::string& failure() const { return failure_; }
     session_report report() const;
+    // Appends a line per socket for `shuntctl sockets` (closing ones included).
+    void describe_sockets(std::vector<socket_report>& out) const;
 
     // For the sockets (tcp_socket.cpp, udp_socket.cpp).
     engine_socket* alloc_socket();  // nullptr when at the app's limits

@@ -1,5 +1,6 @@
 #include "daemon/status_report.hpp"
 
+#include <arpa/inet.h>
 #include <rte_mempool.h>
 #include <unistd.h>
 
@@ -21,19 +22,55 @@ double ratio(std::uint64_t part, std::uint64_t whole) {
     return whole ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
 }
 
-void write_mbuf_pool(json_writer& w, const daemon_view& v) {
-    const unsigned avail = rte_mempool_avail_count(v.mbuf_pool);
-    const unsigned used = rte_mempool_in_use_count(v.mbuf_pool);
-    std::uint64_t nombuf = 0;
-    for (const auto& n : v.netifs) nombuf += n->counters().tx_nombuf.load(std::memory_order_relaxed);
-    for (const auto& p : v.ports) nombuf += p->counters().rx_drops;  // includes rx_nombuf
+mbuf_pool_stats mbuf_pool(const daemon_view& v) {
+    mbuf_pool_stats m;
+    m.available = rte_mempool_avail_count(v.mbuf_pool);
+    m.used = rte_mempool_in_use_count(v.mbuf_pool);
+    m.max = v.mbuf_pool->size;
+    for (const auto& n : v.netifs) m.errors += n->counters().tx_nombuf.load(std::memory_order_relaxed);
+    for (const auto& p : v.ports) m.errors += p->counters().rx_drops;  // includes rx_nombuf
+    return m;
+}
+
+void write_mbuf_pool(json_writer& w, const mbuf_pool_stats& m) {
     w.begin_object()
         .field("name", "mbuf")
-        .field("available", std::uint64_t{avail})
-        .field("used", std::uint64_t{used})
-        .field("max", std::uint64_t{v.mbuf_pool->size})
-        .field("errors", nombuf)
+        .field("available", m.available)
+        .field("used", m.used)
+        .field("max", m.max)
+        .field("errors", m.errors)
         .end_object();
+}
+
+std::string ipv4_port(std::uint32_t addr_be, std::uint16_t port_be) {
+    return format_ipv4(ntohl(addr_be)) + ":" + std::to_string(ntohs(port_be));
+}
+
+// Counters count from the last reset: now minus the baseline taken then.
+// Gauges (available, used, max) are left as they are.
+void subtract(stats_snapshot& now, const stats_snapshot& base) {
+    for (std::size_t i = 0; i < now.ports.size() && i < base.ports.size(); ++i) {
+        auto& p = now.ports[i];
+        const auto& b = base.ports[i];
+        p.rx_packets -= b.rx_packets; p.rx_bytes -= b.rx_bytes; p.rx_drops -= b.rx_drops; p.rx_errors -= b.rx_errors;
+        p.tx_packets -= b.tx_packets; p.tx_bytes -= b.tx_bytes; p.tx_drops -= b.tx_drops; p.tx_errors -= b.tx_errors;
+    }
+    for (std::size_t i = 0; i < now.workers.size() && i < base.workers.size(); ++i) {
+        auto& w = now.workers[i];
+        const auto& b = base.workers[i];
+        w.loops -= b.loops; w.busy_loops -= b.busy_loops; w.rx_frames -= b.rx_frames; w.naps -= b.naps;
+        w.commands -= b.commands; w.sessions_failed -= b.sessions_failed;
+        for (int k = 0; k < 5; ++k) w.batch_hist[k] -= b.batch_hist[k];
+    }
+    for (std::size_t i = 0; i < now.protocols.size() && i < base.protocols.size(); ++i) {
+        auto& s = now.protocols[i];
+        const auto& o = base.protocols[i];
+        s.xmit -= o.xmit; s.recv -= o.recv; s.fw -= o.fw; s.drop -= o.drop;
+        s.chkerr -= o.chkerr; s.lenerr -= o.lenerr; s.memerr -= o.memerr; s.rterr -= o.rterr;
+        s.proterr -= o.proterr; s.opterr -= o.opterr; s.err -= o.err; s.cachehit -= o.cachehit;
+    }
+    for (std::size_t i = 0; i < now.pools.size() && i < base.pools.size(); ++i) now.pools[i].errors -= base.pools[i].errors;
+    now.mbuf.errors -= base.mbuf.errors;
 }
 
 }  // namespace
@@ -78,45 +115,89 @@ std::string status_json(const daemon_view& v) {
     }
     w.end_array();
     w.begin_array("memory");
-    write_mbuf_pool(w, v);
+    write_mbuf_pool(w, mbuf_pool(v));
     w.end_array();
     w.end_object();
     return w.str();
 }
 
-std::string stats_json(const daemon_view& v) {
-    json_writer w;
-    w.begin_object();
-    w.begin_array("ports");
+stats_snapshot gather_stats(const daemon_view& v) {
+    stats_snapshot snap;
     for (std::size_t i = 0; i < v.ports.size(); ++i) {
         const auto c = v.ports[i]->counters();
         const auto& n = v.netifs[i]->counters();
-        const std::uint64_t tx_drops = n.tx_full.load(std::memory_order_relaxed) +
-                                       n.tx_nombuf.load(std::memory_order_relaxed);
+        port_stats p;
+        p.name = v.ports[i]->name();
+        p.rx_packets = c.rx_packets;
+        p.rx_bytes = c.rx_bytes;
+        p.rx_drops = c.rx_drops + n.rx_nomem.load(std::memory_order_relaxed);
+        p.rx_errors = c.rx_errors;
+        p.tx_packets = c.tx_packets;
+        p.tx_bytes = c.tx_bytes;
+        p.tx_drops = n.tx_full.load(std::memory_order_relaxed) + n.tx_nombuf.load(std::memory_order_relaxed);
+        p.tx_errors = c.tx_errors;
+        snap.ports.push_back(std::move(p));
+    }
+    for (const auto& wk : v.workers) snap.workers.push_back(wk->report());
+    // Protocol counters and pools, summed over the workers' lwIP instances.
+    for (const auto& r : snap.workers) {
+        for (std::size_t i = 0; i < r.lwip.protocols.size(); ++i) {
+            if (i >= snap.protocols.size()) {
+                snap.protocols.push_back(r.lwip.protocols[i]);
+                continue;
+            }
+            auto& s = snap.protocols[i];
+            const auto& o = r.lwip.protocols[i];
+            s.xmit += o.xmit; s.recv += o.recv; s.fw += o.fw; s.drop += o.drop;
+            s.chkerr += o.chkerr; s.lenerr += o.lenerr; s.memerr += o.memerr; s.rterr += o.rterr;
+            s.proterr += o.proterr; s.opterr += o.opterr; s.err += o.err; s.cachehit += o.cachehit;
+        }
+        for (std::size_t i = 0; i < r.lwip.pools.size(); ++i) {
+            if (i >= snap.pools.size()) {
+                snap.pools.push_back(r.lwip.pools[i]);
+                continue;
+            }
+            auto& s = snap.pools[i];
+            const auto& o = r.lwip.pools[i];
+            s.available += o.available; s.used += o.used; s.max += o.max; s.errors += o.errors;
+        }
+    }
+    snap.mbuf = mbuf_pool(v);
+    return snap;
+}
+
+std::string stats_json(const daemon_view& v) {
+    stats_snapshot snap = gather_stats(v);
+    if (v.baseline && *v.baseline) subtract(snap, **v.baseline);
+    json_writer w;
+    w.begin_object();
+    w.field("since_reset", v.baseline && *v.baseline);
+    w.begin_array("ports");
+    for (const auto& p : snap.ports) {
         w.begin_object()
-            .field("name", v.ports[i]->name())
-            .field("rx_packets", c.rx_packets)
-            .field("rx_bytes", c.rx_bytes)
-            .field("rx_drops", c.rx_drops + n.rx_nomem.load(std::memory_order_relaxed))
-            .field("rx_errors", c.rx_errors)
-            .field("tx_packets", c.tx_packets)
-            .field("tx_bytes", c.tx_bytes)
-            .field("tx_drops", tx_drops)
-            .field("tx_errors", c.tx_errors)
+            .field("name", p.name)
+            .field("rx_packets", p.rx_packets)
+            .field("rx_bytes", p.rx_bytes)
+            .field("rx_drops", p.rx_drops)
+            .field("rx_errors", p.rx_errors)
+            .field("tx_packets", p.tx_packets)
+            .field("tx_bytes", p.tx_bytes)
+            .field("tx_drops", p.tx_drops)
+            .field("tx_errors", p.tx_errors)
             .end_object();
     }
     w.end_array();
-    std::vector<worker_report> reports;
-    for (const auto& wk : v.workers) reports.push_back(wk->report());
     w.begin_array("workers");
-    for (const auto& r : reports) {
+    for (const auto& r : snap.workers) {
         w.begin_object()
             .field("lcore", r.lcore)
             .field("loops", r.loops)
             .field("busy_loops", r.busy_loops)
             .field("busy_ratio", ratio(r.busy_loops, r.loops))
             .field("rx_frames", r.rx_frames)
-            .field("naps", r.naps);
+            .field("naps", r.naps)
+            .field("commands", r.commands)
+            .field("sessions_failed", r.sessions_failed);
         w.begin_array("rx_batch_hist");
         static const char* const k_buckets[] = {"1", "2-4", "5-8", "9-16", "17-32"};
         for (int b = 0; b < 5; ++b)
@@ -125,43 +206,62 @@ std::string stats_json(const daemon_view& v) {
         w.end_object();
     }
     w.end_array();
-    // Protocol counters and pools, summed over the workers' lwIP instances.
     w.begin_array("protocols");
-    if (!reports.empty()) {
-        for (std::size_t i = 0; i < reports[0].lwip.protocols.size(); ++i) {
-            stack::proto_stats s = reports[0].lwip.protocols[i];
-            for (std::size_t k = 1; k < reports.size(); ++k) {
-                const auto& o = reports[k].lwip.protocols[i];
-                s.xmit += o.xmit; s.recv += o.recv; s.fw += o.fw; s.drop += o.drop;
-                s.chkerr += o.chkerr; s.lenerr += o.lenerr; s.memerr += o.memerr; s.rterr += o.rterr;
-                s.proterr += o.proterr; s.opterr += o.opterr; s.err += o.err; s.cachehit += o.cachehit;
-            }
-            w.begin_object()
-                .field("name", s.name).field("xmit", s.xmit).field("recv", s.recv)
-                .field("fw", s.fw).field("drop", s.drop).field("chkerr", s.chkerr)
-                .field("lenerr", s.lenerr).field("memerr", s.memerr).field("rterr", s.rterr)
-                .field("proterr", s.proterr).field("opterr", s.opterr).field("err", s.err)
-                .field("cachehit", s.cachehit)
-                .end_object();
-        }
+    for (const auto& s : snap.protocols) {
+        w.begin_object()
+            .field("name", s.name).field("xmit", s.xmit).field("recv", s.recv)
+            .field("fw", s.fw).field("drop", s.drop).field("chkerr", s.chkerr)
+            .field("lenerr", s.lenerr).field("memerr", s.memerr).field("rterr", s.rterr)
+            .field("proterr", s.proterr).field("opterr", s.opterr).field("err", s.err)
+            .field("cachehit", s.cachehit)
+            .end_object();
     }
     w.end_array();
     w.begin_array("pools");
-    write_mbuf_pool(w, v);
-    if (!reports.empty()) {
-        for (std::size_t i = 0; i < reports[0].lwip.pools.size(); ++i) {
-            stack::pool_stats s = reports[0].lwip.pools[i];
-            for (std::size_t k = 1; k < reports.size(); ++k) {
-                const auto& o = reports[k].lwip.pools[i];
-                s.available += o.available; s.used += o.used; s.max += o.max; s.errors += o.errors;
-            }
+    write_mbuf_pool(w, snap.mbuf);
+    for (const auto& s : snap.pools) {
+        w.begin_object()
+            .field("name", s.name).field("available", s.available).field("used", s.used)
+            .field("max", s.max).field("errors", s.errors)
+            .end_object();
+    }
+    w.end_array();
+    w.end_object();
+    return w.str();
+}
+
+// Every socket of every attached app, listed by the workers on request.
+std::string sockets_json(const daemon_view& v) {
+    json_writer w;
+    w.begin_object().begin_array("sockets");
+    bool complete = true;
+    for (const auto& wk : v.workers) {
+        auto list = wk->sockets(1000);
+        if (!list) {
+            complete = false;
+            continue;
+        }
+        for (const auto& s : *list) {
             w.begin_object()
-                .field("name", s.name).field("available", s.available).field("used", s.used)
-                .field("max", s.max).field("errors", s.errors)
+                .field("proto", s.proto)
+                .field("state", s.state)
+                .field("local", ipv4_port(s.local_addr, s.local_port))
+                .field("peer", ipv4_port(s.peer_addr, s.peer_port))
+                .field("rx_queue", s.rx_queue)
+                .field("tx_queue", s.tx_queue)
+                .field("pid", s.pid)
+                .field("fd", static_cast<std::int64_t>(s.fd))
+                .field("retrans", std::uint64_t{s.retrans})
+                .field("rtt_ms", std::uint64_t{s.rtt_ms})
+                .field("rto_ms", std::uint64_t{s.rto_ms})
+                .field("cwnd", std::uint64_t{s.cwnd})
+                .field("snd_wnd", std::uint64_t{s.snd_wnd})
+                .field("drops", s.drops)
                 .end_object();
         }
     }
     w.end_array();
+    w.field("complete", complete);  // false: a worker did not answer in time
     w.end_object();
     return w.str();
 }
@@ -193,8 +293,17 @@ std::string admin_reply(const daemon_view& v, const std::string& request) {
     if (request == "status") return status_json(v);
     if (request == "stats") return stats_json(v);
     if (request == "apps") return apps_json(v);
+    if (request == "sockets") return sockets_json(v);
+    if (request == "reset") {
+        if (v.baseline) *v.baseline = gather_stats(v);
+        json_writer w;
+        w.begin_object().field("reset", v.baseline != nullptr).end_object();
+        return w.str();
+    }
     json_writer w;
-    w.begin_object().field("error", "unknown request '" + request + "' (status, stats, apps)").end_object();
+    w.begin_object()
+        .field("error", "unknown request '" + request + "' (status, stats, apps, sockets, reset)")
+        .end_object();
     return w.str();
 }
 

@@ -500,4 +500,61 @@ bool tcp_push_rx(engine_socket& s) {
     return true;
 }
 
+namespace {
+
+const char* state_name(const engine_socket& s) {
+    if (s.listener) return s.pcb ? "LISTEN" : "CLOSED";
+    if (!s.pcb) return s.peer_fin ? "TIME-WAIT" : "CLOSED";  // let go after both FINs, or reset
+    switch (s.pcb->state) {
+        case CLOSED: return "CLOSED";
+        case LISTEN: return "LISTEN";
+        case SYN_SENT: return "SYN-SENT";
+        case SYN_RCVD: return "SYN-RECV";
+        case ESTABLISHED: return "ESTAB";
+        case FIN_WAIT_1: return "FIN-WAIT-1";
+        case FIN_WAIT_2: return "FIN-WAIT-2";
+        case CLOSE_WAIT: return "CLOSE-WAIT";
+        case CLOSING: return "CLOSING";
+        case LAST_ACK: return "LAST-ACK";
+        case TIME_WAIT: return "TIME-WAIT";
+    }
+    return "UNKNOWN";
+}
+
+}  // namespace
+
+void tcp_describe(const engine_socket& s, socket_report& r) {
+    r.proto = "tcp";
+    r.state = state_name(s);
+    if (s.pcb) {
+        r.local_addr = ip4_addr_get_u32(ip_2_ip4(&s.pcb->local_ip));
+        r.local_port = lwip_htons(s.pcb->local_port);
+        if (!s.listener) {
+            r.peer_addr = ip4_addr_get_u32(ip_2_ip4(&s.pcb->remote_ip));
+            r.peer_port = lwip_htons(s.pcb->remote_port);
+            r.retrans = s.pcb->nrtx;
+            r.rtt_ms = static_cast<std::uint32_t>(s.pcb->sa >> 3) * TCP_SLOW_INTERVAL;
+            r.rto_ms = static_cast<std::uint32_t>(s.pcb->rto) * TCP_SLOW_INTERVAL;
+            r.cwnd = s.pcb->cwnd;
+            r.snd_wnd = s.pcb->snd_wnd;
+            r.tx_queue = TCP_SND_BUF - s.pcb->snd_buf;
+        }
+    } else {
+        r.local_addr = s.local_addr;
+        r.local_port = s.local_port;
+        r.peer_addr = s.peer_addr;
+        r.peer_port = s.peer_port;
+    }
+    if (s.listener) {
+        r.rx_queue = s.accept_queue.size();  // as ss: connections waiting in accept
+        r.tx_queue = s.backlog;
+        return;
+    }
+    const std::int64_t unread = s.rx.free_space();
+    if (unread >= 0) r.rx_queue = s.rx.capacity() - static_cast<std::uint64_t>(unread);
+    for (const pbuf* p : s.rx_pending) r.rx_queue += p->tot_len;
+    const std::int64_t queued = s.tx.readable();
+    if (queued > 0) r.tx_queue += static_cast<std::uint64_t>(queued);
+}
+
 }  // namespace shunt::daemon

@@ -43,4 +43,7 @@ void tcp_adopt(engine_socket& s);
 [[nodiscard]] bool tcp_drive_tx(engine_socket& s);
 [[nodiscard]] bool tcp_push_rx(engine_socket& s);
 
+// The socket's line in `shuntctl sockets` (protocol fields; the session adds pid).
+void tcp_describe(const engine_socket& s, socket_report& r);
+
 }  // namespace shunt::daemon

@@ -102,7 +102,7 @@ result<int> udp_get_option(const engine_socket& s, int level, int name) {
     }
 }
 
-void udp_names(engine_socket& s, shm::completion& c) {
+void udp_names(const engine_socket& s, shm::completion& c) {
     if (!s.udp) return;
     std::uint32_t local = ip4_addr_get_u32(ip_2_ip4(&s.udp->local_ip));
     if (local == 0 && s.connected) {
@@ -165,6 +165,22 @@ void udp_reset(engine_socket& s) {
     if (!s.udp) return;
     udp_remove(s.udp);
     s.udp = nullptr;
+}
+
+void udp_describe(const engine_socket& s, socket_report& r) {
+    r.proto = "udp";
+    r.state = s.connected ? "ESTAB" : "UNCONN";
+    shm::completion names{};
+    udp_names(s, names);
+    r.local_addr = names.local_addr;
+    r.local_port = names.local_port;
+    r.peer_addr = names.peer_addr;
+    r.peer_port = names.peer_port;
+    const std::int64_t unread = s.rx.free_space();
+    if (unread >= 0) r.rx_queue = s.rx.capacity() - static_cast<std::uint64_t>(unread);
+    const std::int64_t queued = s.tx.readable();
+    if (queued > 0) r.tx_queue = static_cast<std::uint64_t>(queued);
+    r.drops = s.rx_drops;
 }
 
 }  // namespace shunt::daemon

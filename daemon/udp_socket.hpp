@@ -24,7 +24,7 @@ namespace shunt::daemon {
                                           bool dissolve);
 [[nodiscard]] result<void> udp_set_option(engine_socket& s, int level, int name, int value);
 [[nodiscard]] result<int> udp_get_option(const engine_socket& s, int level, int name);
-void udp_names(engine_socket& s, shm::completion& c);
+void udp_names(const engine_socket& s, shm::completion& c);
 // Sends what the send ring holds, then lets go of the pcb: the slot can be
 // freed. false: the app corrupted the send ring.
 [[nodiscard]] bool udp_close_socket(engine_socket& s);
@@ -34,5 +34,8 @@ void udp_reset(engine_socket& s);
 // has no memory (the session calls again on its next loop). false: the app
 // corrupted the ring.
 [[nodiscard]] bool udp_pull_tx(engine_socket& s);
+
+// The socket's line in `shuntctl sockets` (protocol fields; the session adds pid).
+void udp_describe(const engine_socket& s, socket_report& r);
 
 }  // namespace shunt::daemon

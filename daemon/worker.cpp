@@ -57,6 +57,8 @@ void worker::run() {
         sys_check_timeouts();
         netif_.flush_tx();
         for (auto& s : sessions_) s->flush();
+        if (sockets_wanted_.load(std::memory_order_relaxed) != sockets_done_.load(std::memory_order_relaxed))
+            answer_sockets();
         ++live_.loops;
         if (n || cmds) {
             ++live_.busy_loops;
@@ -176,6 +178,30 @@ void worker::publish() {
     for (const auto& s : sessions_)
         if (!s->detached()) live_.apps.push_back(s->report());
     report_ = live_;
+}
+
+void worker::answer_sockets() {
+    std::vector<socket_report> list;
+    for (const auto& s : sessions_) s->describe_sockets(list);
+    // try_lock: never wait for the main lcore; the request stays pending and
+    // is answered on a later loop.
+    std::unique_lock lk(report_mu_, std::try_to_lock);
+    if (!lk.owns_lock()) return;
+    sockets_.swap(list);
+    // release: pairs with sockets()' acquire; the list is complete first.
+    sockets_done_.store(sockets_wanted_.load(std::memory_order_relaxed), std::memory_order_release);
+}
+
+std::optional<std::vector<socket_report>> worker::sockets(unsigned timeout_ms) {
+    const std::uint64_t gen = sockets_wanted_.fetch_add(1, std::memory_order_relaxed) + 1;
+    for (unsigned waited = 0;; ++waited) {
+        if (sockets_done_.load(std::memory_order_acquire) >= gen) break;
+        if (waited >= timeout_ms) return std::nullopt;
+        timespec ts{0, 1'000'000};
+        nanosleep(&ts, nullptr);
+    }
+    std::lock_guard lk(report_mu_);
+    return sockets_;
 }
 
 worker_report worker::report() {

@@ -6,6 +6,8 @@
 //   link watch --link_up (relaxed)-->  read once per batch -> netif link
 //   stop() ------stop_ (release)---->  acquire: leave loop, reset TCP, flush
 //   report() <--mutex, try_lock------  publish() every 100 ms (never blocks)
+//   sockets() --wanted gen (relaxed)-->  next loop: list every socket, try_lock,
+//             <--done gen (release)---   publish the list
 //   adopt()/detach() --inbox, flag---->  try_lock when the flag is up: sessions
 //                                        start or end (reset, freed) on the worker
 //
@@ -18,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "daemon/session.hpp"
@@ -55,6 +58,10 @@ public:
     // Main lcore: the last published report (at most ~100 ms old).
     worker_report report();
 
+    // Main lcore: every socket of every app this worker serves, listed by the
+    // worker on its next loop; nullopt if it has not answered in timeout_ms.
+    std::optional<std::vector<socket_report>> sockets(unsigned timeout_ms);
+
     // Main lcore: hand an attached app to the worker / tell it the app hung up.
     void adopt(std::unique_ptr<session> s);
     void detach(std::uint64_t session_id);
@@ -66,6 +73,7 @@ private:
     void take_inbox();
     unsigned serve_sessions();
     void audit_sessions();
+    void answer_sockets();
 
     unsigned lcore_;
     stack::netif_driver& netif_;
@@ -83,6 +91,10 @@ private:
     worker_report live_;
     std::mutex report_mu_;
     worker_report report_;
+    // `shuntctl sockets`: the main lcore bumps wanted, the worker answers.
+    std::atomic<std::uint64_t> sockets_wanted_{0};
+    std::atomic<std::uint64_t> sockets_done_{0};
+    std::vector<socket_report> sockets_;  // under report_mu_
 };
 
 }  // namespace shunt::daemon

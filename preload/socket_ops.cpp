@@ -83,6 +83,7 @@ result<accel_socket*> accelerate(int fd, int type) {
     shm::command c{};
     c.opcode = static_cast<std::uint32_t>(shm::op::open);
     c.a = dgram ? SOCK_DGRAM : SOCK_STREAM;
+    c.b = fd;
     const shm::completion cpl = ch->call(c, pair[1]);
     shm::sys::close(pair[1]);
     if (cpl.result < 0) {
@@ -172,6 +173,7 @@ result<int> op_accept(int fd, accel_socket& s, sockaddr* addr, socklen_t* len, i
         int pair[2];
         if (int r = shm::notify_pair(pair); r < 0) return err(-r == EMFILE ? EMFILE : ENFILE);
         shm::command c = make_cmd(shm::op::accept, s);
+        c.b = pair[0];  // the new socket's fd number
         const shm::completion cpl = s.ch->call(c, pair[1]);
         shm::sys::close(pair[1]);
         if (cpl.result == -EAGAIN) {  // another thread or process took it

@@ -15,6 +15,9 @@ PKGS=(
   # Real programs the end-to-end tests and the compatibility suite run
   # through shunt (a test whose program is missing is skipped, never passed).
   curl nginx-light socat iperf3 redis-server redis-tools wrk sockperf memcached haproxy
+  # ./dev bench: callgrind for the interposer's instruction count, matplotlib
+  # (Debian's /usr/bin/python3) for the results plot.
+  valgrind python3-matplotlib
 )
 
 missing=()

@@ -16,11 +16,12 @@ constexpr std::uint64_t k_segment_magic = 0x4745534e55484853ull;  // "SHUNHSEG"
 constexpr std::uint32_t k_protocol_version = 1;
 
 enum class op : std::uint32_t {
-    open = 1,      // tag: the notify fd sent on the control socket; a = SOCK_STREAM|SOCK_DGRAM
+    open = 1,      // tag: the notify fd sent on the control socket; a = SOCK_STREAM|SOCK_DGRAM;
+                   // b = the app's fd number (shown by shuntctl sockets, never trusted)
     bind = 2,      // sock, addr, port
     listen = 3,    // sock, a = backlog
     connect = 4,   // sock, addr, port; completes at once: 0 or -EINPROGRESS
-    accept = 5,    // sock = listener, tag = notify fd for the new socket
+    accept = 5,    // sock = listener, tag = notify fd for the new socket, b = its fd number
     shutdown = 6,  // sock, a = SHUT_RD|SHUT_WR|SHUT_RDWR
     close = 7,     // sock, a = 1: abort (SO_LINGER 0, RST)
     setopt = 8,    // sock, a = level, b = name, c = int value
