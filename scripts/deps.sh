@@ -18,6 +18,8 @@ PKGS=(
   # ./dev bench: callgrind for the interposer's instruction count, matplotlib
   # (Debian's /usr/bin/python3) for the results plot.
   valgrind python3-matplotlib
+  # The shuntctl test parses `shuntctl metrics` with Prometheus's own parser.
+  python3-prometheus-client
 )
 
 missing=()

@@ -1,8 +1,11 @@
 #include "tools/shuntctl/render.hpp"
 
 #include <cstdarg>
+#include <cstdlib>
 #include <cstdio>
 #include <ctime>
+
+#include "base/json_writer.hpp"
 
 namespace shunt::ctl {
 namespace {
@@ -94,6 +97,74 @@ std::string render_apps(const json_value& a) {
     }
     if (a["apps"].size() == 0) o += "(no app attached)\n";
     return o;
+}
+
+namespace {
+
+int port_of(const std::string& addr) {
+    const auto colon = addr.rfind(':');
+    return colon == std::string::npos ? 0 : std::atoi(addr.c_str() + colon + 1);
+}
+
+}  // namespace
+
+bool socket_filter::matches(const json_value& s) const {
+    if (!state.empty() && s["state"].str() != state) return false;
+    if (!proto.empty() && s["proto"].str() != proto) return false;
+    if (port && port_of(s["local"].str()) != port && port_of(s["peer"].str()) != port) return false;
+    if (pid && static_cast<long>(s["pid"].num()) != pid) return false;
+    return true;
+}
+
+std::string render_sockets(const json_value& d, const socket_filter& f) {
+    using ull = unsigned long long;
+    std::string o = fmt("%-5s %-11s %-9s %-9s %-21s %-21s %-14s %s\n", "PROTO", "STATE", "RECV-Q", "SEND-Q",
+                        "LOCAL", "PEER", "PROCESS", "INFO");
+    std::size_t shown = 0;
+    for (const auto& s : d["sockets"].items()) {
+        if (!f.matches(s)) continue;
+        ++shown;
+        const long fd = static_cast<long>(s["fd"].num(-1));
+        const std::string proc = "pid=" + std::to_string(s["pid"].u64()) + ",fd=" + (fd >= 0 ? std::to_string(fd) : "-");
+        std::string info;
+        if (s["proto"].str() == "tcp") {
+            if (s["state"].str() != "LISTEN")
+                info = fmt("rtt:%llums rto:%llums retrans:%llu cwnd:%llu", ull(s["rtt_ms"].u64()), ull(s["rto_ms"].u64()),
+                           ull(s["retrans"].u64()), ull(s["cwnd"].u64()));
+        } else if (s["drops"].u64()) {
+            info = fmt("drops:%llu", ull(s["drops"].u64()));
+        }
+        o += fmt("%-5s %-11s %-9llu %-9llu %-21s %-21s %-14s %s\n", s["proto"].str().c_str(), s["state"].str().c_str(),
+                 ull(s["rx_queue"].u64()), ull(s["tx_queue"].u64()), s["local"].str().c_str(), s["peer"].str().c_str(),
+                 proc.c_str(), info.c_str());
+    }
+    if (shown == 0) o += "(no socket)\n";
+    return o;
+}
+
+std::string filter_sockets_json(const json_value& d, const socket_filter& f) {
+    json_writer w;
+    w.begin_object().begin_array("sockets");
+    for (const auto& s : d["sockets"].items()) {
+        if (!f.matches(s)) continue;
+        w.begin_object();
+        for (const auto& [key, v] : s.members()) {
+            switch (v.type()) {
+                case json_value::kind::string: w.field(key, v.str()); break;
+                case json_value::kind::boolean: w.field(key, v.boolean()); break;
+                case json_value::kind::number:
+                    if (v.num() < 0) w.field(key, static_cast<std::int64_t>(v.num()));
+                    else w.field(key, v.u64());
+                    break;
+                default: break;
+            }
+        }
+        w.end_object();
+    }
+    w.end_array();
+    w.field("complete", d["complete"].boolean(true));
+    w.end_object();
+    return w.str();
 }
 
 }  // namespace shunt::ctl
