@@ -101,25 +101,52 @@ bool channel::attach() {
         ctl_ = -1;
         return false;
     }
-    void* base = mmap(nullptr, rep.segment_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, memfd, 0);
-    shm::sys::close(memfd);
-    if (base == MAP_FAILED) return give_up("mmap", errno);
-    const auto* h = static_cast<const shm::segment_header*>(base);
-    const shm::segment_geometry& g = h->geometry;
-    const shm::segment_geometry want = shm::make_geometry(g.max_sockets, g.ring_bytes, g.call_slots);
-    if (h->magic != shm::k_segment_magic || h->version != shm::k_protocol_version || g.size != rep.segment_size ||
-        std::memcmp(&want, &g, sizeof g) != 0 || !shm::is_pow2(g.ring_bytes) || g.call_slots == 0) {
-        munmap(base, rep.segment_size);
+    if (!map_segment(memfd, rep.segment_size)) {
+        shm::sys::close(memfd);
         return give_up("segment header", EPROTO);
     }
-    view_ = shm::segment_view(base, g);
+    seg_fd_ = memfd;  // kept (close-on-exec) for a handover across exec
     // Seal the control socket's receive timeout back to blocking-forever: it is
     // only ever polled for hang-up from now on.
     tv = {0, 0};
     shm::sys::setsockopt(ctl_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     log_line(log_level::debug, "attached to shuntd (session %llu, %u sockets of %u-byte rings)",
-             static_cast<unsigned long long>(rep.session), g.max_sockets, g.ring_bytes);
+             static_cast<unsigned long long>(rep.session), view_.geometry().max_sockets, view_.geometry().ring_bytes);
     return true;
+}
+
+bool channel::map_segment(int memfd, std::uint64_t size) {
+    void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, memfd, 0);
+    if (base == MAP_FAILED) return false;
+    const auto* h = static_cast<const shm::segment_header*>(base);
+    const shm::segment_geometry& g = h->geometry;
+    const shm::segment_geometry want = shm::make_geometry(g.max_sockets, g.ring_bytes, g.call_slots);
+    if (size < sizeof(shm::segment_header) || h->magic != shm::k_segment_magic ||
+        h->version != shm::k_protocol_version || g.size != size || std::memcmp(&want, &g, sizeof g) != 0 ||
+        !shm::is_pow2(g.ring_bytes) || g.call_slots == 0) {
+        munmap(base, size);
+        return false;
+    }
+    view_ = shm::segment_view(base, g);
+    return true;
+}
+
+channel* channel::adopt(int ctl, int seg, std::uint64_t size) {
+    std::lock_guard lk(g_mu);
+    if (g_state.load(std::memory_order_relaxed) != 0) return nullptr;
+    auto* c = new (std::nothrow) channel();
+    if (!c) return nullptr;
+    if (const char* s = std::getenv("SHUNT_SPIN_US")) c->spin_us_ = static_cast<unsigned>(std::strtoul(s, nullptr, 10));
+    if (!c->map_segment(seg, size)) {
+        delete c;
+        return nullptr;
+    }
+    c->ctl_ = ctl;
+    c->seg_fd_ = seg;
+    g_channel = c;
+    // release: pairs with the acquire in get()/existing(); the channel is complete.
+    g_state.store(1, std::memory_order_release);
+    return c;
 }
 
 bool channel::daemon_alive() const {

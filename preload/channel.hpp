@@ -38,12 +38,24 @@ public:
     // Is the daemon still there? (a zero-timeout poll of the control socket)
     bool daemon_alive() const;
 
+    // For a handover across exec (preload/exec_handover.cpp): the control
+    // socket and the segment's memfd (both close-on-exec unless handed over).
+    int control_fd() const { return ctl_; }
+    int segment_fd() const { return seg_fd_; }
+    std::uint64_t segment_size() const { return view_.geometry().size; }
+    // The new image's channel, from the fds the previous image handed over;
+    // nullptr (fds untouched) if they do not hold a valid segment.
+    static channel* adopt(int ctl, int seg, std::uint64_t size);
+
 
 private:
     channel() = default;
     bool attach();
+    // Maps and checks the segment; false (nothing mapped) if it is not one.
+    bool map_segment(int memfd, std::uint64_t size);
 
     int ctl_ = -1;
+    int seg_fd_ = -1;
     shm::segment_view view_;
     unsigned spin_us_ = 0;
     std::atomic<std::uint32_t> next_slot_{0};

@@ -1,10 +1,12 @@
 // libshunt.so load-time entry. The library is preloaded into unmodified
 // programs (`shunt run -- CMD`). Its initialisation is noexcept and cannot
-// fail the program: it finds libc's functions and sets up the fd table.
-// Nothing attaches to shuntd here; the first AF_INET stream socket that
+// fail the program: it finds libc's functions, sets up the fd table and
+// adopts accelerated sockets inherited across exec (preload/exec_handover).
+// Otherwise nothing attaches to shuntd here; the first AF_INET socket that
 // binds or connects does (preload/channel.cpp), and without a daemon every
 // call goes to libc as if shunt were not there.
 #include "preload/channel.hpp"
+#include "preload/exec_handover.hpp"
 #include "preload/fd_table.hpp"
 #include "preload/real.hpp"
 #include "preload/socket_ops.hpp"
@@ -18,6 +20,7 @@ namespace {
 __attribute__((constructor)) void shunt_init() noexcept {
     shunt::preload::real::resolve();
     shunt::preload::fd_table::init();
+    shunt::preload::handover::adopt();  // sockets an exec'ing image handed over
 }
 
 // An orderly exit closes every socket as the kernel does when a process

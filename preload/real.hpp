@@ -5,6 +5,7 @@
 
 #define _GNU_SOURCE 1
 #include <fcntl.h>
+#include <spawn.h>
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>

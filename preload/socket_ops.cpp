@@ -50,7 +50,10 @@ void replay_options(int fd, accel_socket& s) {
     shm::sys::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &s.sndbuf, &len);
 }
 
-accel_socket* build(channel* ch, std::uint32_t id, bool dgram) {
+
+}  // namespace
+
+accel_socket* attach_socket(channel* ch, std::uint32_t id, bool dgram, bool fresh) {
     const auto& v = ch->view();
     if (id >= v.geometry().max_sockets) return nullptr;
     accel_socket* s = accel_socket_new();
@@ -61,12 +64,16 @@ accel_socket* build(channel* ch, std::uint32_t id, bool dgram) {
     s->tx = shm::byte_ring_producer(&s->sh->tx, v.tx_data(id), v.geometry().ring_bytes);
     s->rx = shm::byte_ring_consumer(&s->sh->rx, v.rx_data(id), v.geometry().ring_bytes);
     s->dgram = dgram;
-    s->sh->app_refs.store(1, std::memory_order_relaxed);
+    if (fresh) {
+        s->sh->app_refs.store(1, std::memory_order_relaxed);
+    } else {
+        const std::uint32_t st = s->sh->status.load(std::memory_order_acquire);
+        s->listener.store((st & shm::st_listening) != 0, std::memory_order_relaxed);
+        s->connect_reported.store((st & shm::st_connected) != 0, std::memory_order_relaxed);
+    }
     s->fd_refs.store(1, std::memory_order_relaxed);
     return s;
 }
-
-}  // namespace
 
 result<accel_socket*> accelerate(int fd, int type) {
     channel* ch = channel::get();
@@ -90,7 +97,7 @@ result<accel_socket*> accelerate(int fd, int type) {
         shm::sys::close(pair[0]);
         return err(static_cast<int>(-cpl.result));
     }
-    accel_socket* s = build(ch, cpl.sock, dgram);
+    accel_socket* s = attach_socket(ch, cpl.sock, dgram, true);
     if (!s) {
         shm::sys::close(pair[0]);
         return err(ENOBUFS);
@@ -184,7 +191,7 @@ result<int> op_accept(int fd, accel_socket& s, sockaddr* addr, socklen_t* len, i
             shm::sys::close(pair[0]);
             return err(static_cast<int>(-cpl.result));
         }
-        accel_socket* ns = build(s.ch, cpl.sock, false);
+        accel_socket* ns = attach_socket(s.ch, cpl.sock, false, true);
         if (!ns) {
             shm::sys::close(pair[0]);
             return err(ENOBUFS);

@@ -17,6 +17,10 @@ namespace shunt::preload {
 // (keeping the fd number, its close-on-exec and O_NONBLOCK flags and the
 // options set so far).
 [[nodiscard]] result<accel_socket*> accelerate(int fd, int type);
+// This process's view of socket `id` of the channel's segment (one fd_ref).
+// fresh: a socket just opened or accepted (this process its only holder);
+// otherwise one inherited across exec, whose state is read from the segment.
+accel_socket* attach_socket(channel* ch, std::uint32_t id, bool dgram, bool fresh);
 
 [[nodiscard]] result<int> op_bind(accel_socket& s, const sockaddr_in& a);
 [[nodiscard]] result<int> op_listen(accel_socket& s, int backlog);

@@ -589,22 +589,3 @@ SHUNT_EXPORT ssize_t sendfile64(int out_fd, int in_fd, off64_t* offset, size_t c
     if (accel_socket* s = fd_table::get(out_fd)) return sendfile_common(out_fd, s, in_fd, offset, count);
     return real::sendfile64(out_fd, in_fd, offset, count);
 }
-
-// A forked child shares every accelerated socket: each counts one more
-// process, so the socket closes in shuntd only when the last one closes it.
-SHUNT_EXPORT pid_t fork() {
-    std::vector<accel_socket*> counted;
-    fd_table::for_each([&](int, accel_socket* s) {
-        for (accel_socket* c : counted)
-            if (c == s) return;
-        counted.push_back(s);
-        s->sh->app_refs.fetch_add(1, std::memory_order_relaxed);
-    });
-    const pid_t pid = real::fork();
-    if (pid < 0) {
-        const int saved = errno;
-        for (accel_socket* s : counted) s->sh->app_refs.fetch_sub(1, std::memory_order_relaxed);
-        errno = saved;
-    }
-    return pid;
-}

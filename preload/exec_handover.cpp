@@ -1,0 +1,174 @@
+#include "preload/exec_handover.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <unordered_map>
+
+#include "preload/channel.hpp"
+#include "preload/fd_table.hpp"
+#include "preload/log.hpp"
+#include "preload/socket_ops.hpp"
+#include "shm/sys.hpp"
+
+namespace shunt::preload::handover {
+namespace {
+
+using shm::sys::raw;
+
+constexpr const char* k_var = "SHUNT_HANDOVER";
+constexpr unsigned k_flag_dgram = 1, k_flag_shut_rd = 2, k_flag_shut_wr = 4;
+
+// Sockets counted for a spawn's child, taken back if the spawn fails.
+thread_local std::vector<accel_socket*> t_counted;
+
+void set_cloexec(int fd, bool on) {
+    if (fd >= 0) raw(SYS_fcntl, fd, F_SETFD, on ? FD_CLOEXEC : 0);
+}
+
+unsigned long inode_of(int fd) {
+    struct stat st{};
+    return raw(SYS_fstat, fd, reinterpret_cast<long>(&st)) == 0 && S_ISSOCK(st.st_mode) ? st.st_ino : 0;
+}
+
+struct record {
+    std::uint32_t id = 0;
+    unsigned long inode = 0;
+    unsigned flags = 0;
+    int linger = -1;  // SO_LINGER seconds when on
+    std::vector<int> fds;
+};
+
+}  // namespace
+
+std::string prepare(bool new_process) {
+    t_counted.clear();
+    channel* ch = channel::existing();
+    if (!ch) return {};
+    std::string e;
+    std::vector<accel_socket*> seen;
+    fd_table::for_each([&](int fd, accel_socket* s) {
+        for (accel_socket* c : seen)
+            if (c == s) return;
+        seen.push_back(s);
+        const unsigned long ino = inode_of(fd);
+        if (!ino) return;
+        const unsigned flags = (s->dgram ? k_flag_dgram : 0) |
+                               (s->shut_rd.load(std::memory_order_relaxed) ? k_flag_shut_rd : 0) |
+                               (s->shut_wr.load(std::memory_order_relaxed) ? k_flag_shut_wr : 0);
+        char buf[96];
+        std::snprintf(buf, sizeof buf, ";%u,%lu,%u,%d", s->id, ino, flags, s->linger_on ? s->linger_s : -1);
+        e += buf;
+        if (new_process) {
+            s->sh->app_refs.fetch_add(1, std::memory_order_relaxed);
+            t_counted.push_back(s);
+        }
+    });
+    if (e.empty()) return {};
+    char head[128];
+    std::snprintf(head, sizeof head, "%s=1,%d,%d,%llu", k_var, ch->control_fd(), ch->segment_fd(),
+                  static_cast<unsigned long long>(ch->segment_size()));
+    set_cloexec(ch->control_fd(), false);
+    set_cloexec(ch->segment_fd(), false);
+    return head + e;
+}
+
+void finish(bool new_process, bool failed) {
+    if (channel* ch = channel::existing()) {
+        set_cloexec(ch->control_fd(), true);
+        set_cloexec(ch->segment_fd(), true);
+    }
+    if (new_process && failed)
+        for (accel_socket* s : t_counted) s->sh->app_refs.fetch_sub(1, std::memory_order_relaxed);
+    t_counted.clear();
+}
+
+std::vector<char*> environment(char* const* envp, std::string& entry) {
+    std::vector<char*> out;
+    const std::size_t n = std::strlen(k_var);
+    for (char* const* p = envp; p && *p; ++p)
+        if (!(std::strncmp(*p, k_var, n) == 0 && (*p)[n] == '=')) out.push_back(*p);
+    if (!entry.empty()) out.push_back(entry.data());
+    out.push_back(nullptr);
+    return out;
+}
+
+void adopt() noexcept {
+    const char* v = std::getenv(k_var);
+    if (!v) return;
+    const std::string text = v;
+    unsetenv(k_var);  // this image's own children get a fresh one
+    int version = 0, ctl = -1, seg = -1;
+    unsigned long long size = 0;
+    int used = 0;
+    if (std::sscanf(text.c_str(), "%d,%d,%d,%llu%n", &version, &ctl, &seg, &size, &used) != 4 || version != 1) {
+        log_line(log_level::warn, "malformed %s; inherited accelerated sockets are not usable", k_var);
+        return;
+    }
+    std::vector<record> recs;
+    std::unordered_map<unsigned long, std::size_t> by_inode;
+    for (const char* p = text.c_str() + used; *p == ';';) {
+        record r;
+        int n = 0;
+        if (std::sscanf(p, ";%u,%lu,%u,%d%n", &r.id, &r.inode, &r.flags, &r.linger, &n) != 4) break;
+        p += n;
+        by_inode.emplace(r.inode, recs.size());
+        recs.push_back(r);
+    }
+    struct stat st{};
+    if (inode_of(ctl) == 0 || raw(SYS_fstat, seg, reinterpret_cast<long>(&st)) != 0 ||
+        static_cast<unsigned long long>(st.st_size) != size) {
+        log_line(log_level::warn, "the fds %s names are not shunt's; inherited sockets are not usable", k_var);
+        return;
+    }
+    channel* ch = channel::adopt(ctl, seg, size);
+    if (!ch) {
+        log_line(log_level::warn, "the inherited segment is not usable; inherited sockets are not usable");
+        return;
+    }
+    set_cloexec(ctl, true);
+    set_cloexec(seg, true);
+    // Which fds of this image are inherited notify sockets: every fd is
+    // looked at, so copies made between fork and exec are found too.
+    if (DIR* d = opendir("/proc/self/fd")) {
+        const int dfd = dirfd(d);
+        while (dirent* de = readdir(d)) {
+            const int fd = std::atoi(de->d_name);
+            if (de->d_name[0] == '.' || fd == dfd || fd == ctl || fd == seg) continue;
+            const unsigned long ino = inode_of(fd);
+            if (auto it = by_inode.find(ino); ino && it != by_inode.end()) recs[it->second].fds.push_back(fd);
+        }
+        closedir(d);
+    }
+    const std::uint32_t max = ch->view().geometry().max_sockets;
+    unsigned kept = 0, released = 0;
+    for (const record& r : recs) {
+        if (r.id >= max) continue;
+        accel_socket* s = attach_socket(ch, r.id, (r.flags & k_flag_dgram) != 0, false);
+        if (!s) continue;
+        s->shut_rd.store((r.flags & k_flag_shut_rd) != 0, std::memory_order_relaxed);
+        s->shut_wr.store((r.flags & k_flag_shut_wr) != 0, std::memory_order_relaxed);
+        s->linger_on = r.linger >= 0;
+        s->linger_s = r.linger >= 0 ? r.linger : 0;
+        if (r.fds.empty()) {
+            // No fd of this image names it (close-on-exec): this process lets go.
+            op_release(s);
+            ++released;
+            continue;
+        }
+        s->fd_refs.store(static_cast<int>(r.fds.size()), std::memory_order_relaxed);
+        for (int fd : r.fds) {
+            const long fl = raw(SYS_fcntl, fd, F_GETFL);
+            s->nonblocking.store(fl >= 0 && (fl & O_NONBLOCK), std::memory_order_relaxed);
+            fd_table::set(fd, s);
+        }
+        ++kept;
+    }
+    log_line(log_level::debug, "exec: %u accelerated sockets inherited, %u released", kept, released);
+}
+
+}  // namespace shunt::preload::handover

@@ -1,0 +1,130 @@
+// Process creation with accelerated sockets: fork and vfork share them with
+// the child; the exec family and posix_spawn hand them over to the new image
+// (preload/exec_handover.hpp). glibc's execl*/execv*/execvp call its
+// internal execve, which no wrapper sees, so each public variant is wrapped
+// here and built on the handover-aware execve/execvpe.
+#include <spawn.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <vector>
+
+#include "preload/exec_handover.hpp"
+#include "preload/fd_table.hpp"
+#include "preload/real.hpp"
+
+#define SHUNT_EXPORT extern "C" __attribute__((visibility("default")))
+
+extern char** environ;
+
+using namespace shunt::preload;
+
+// A forked child shares every accelerated socket: each counts one more
+// process, so the socket closes in shuntd only when the last one closes it.
+SHUNT_EXPORT pid_t fork() {
+    std::vector<accel_socket*> counted;
+    fd_table::for_each([&](int, accel_socket* s) {
+        for (accel_socket* c : counted)
+            if (c == s) return;
+        counted.push_back(s);
+        s->sh->app_refs.fetch_add(1, std::memory_order_relaxed);
+    });
+    const pid_t pid = real::fork();
+    if (pid < 0) {
+        const int saved = errno;
+        for (accel_socket* s : counted) s->sh->app_refs.fetch_sub(1, std::memory_order_relaxed);
+        errno = saved;
+    }
+    return pid;
+}
+
+// vfork is fork: a vfork child runs in its parent's memory until it execs,
+// and the exec wrapper's bookkeeping (the handover, the counts) must not
+// land in the parent's copy (VMA and Onload do the same).
+SHUNT_EXPORT pid_t vfork() { return fork(); }
+
+namespace {
+
+// Runs one exec with the handover in its environment; restores the fds'
+// close-on-exec if it returns (it failed).
+template <typename Exec>
+int exec_with_handover(char* const* envp, Exec&& exec) {
+    std::string entry = handover::prepare(false);
+    std::vector<char*> env = handover::environment(envp, entry);
+    const int r = exec(env.data());
+    const int saved = errno;
+    handover::finish(false, true);
+    errno = saved;
+    return r;
+}
+
+template <typename Spawn>
+int spawn_with_handover(char* const* envp, Spawn&& spawn) {
+    std::string entry = handover::prepare(true);
+    std::vector<char*> env = handover::environment(envp ? envp : environ, entry);
+    const int r = spawn(env.data());  // 0 or an error number (errno untouched)
+    handover::finish(true, r != 0);
+    return r;
+}
+
+// The variadic arguments of execl/execle/execlp up to the null pointer.
+std::vector<char*> collect_args(const char* arg0, va_list ap) {
+    std::vector<char*> argv{const_cast<char*>(arg0)};
+    while (char* a = va_arg(ap, char*)) argv.push_back(a);
+    argv.push_back(nullptr);
+    return argv;
+}
+
+}  // namespace
+
+SHUNT_EXPORT int execve(const char* path, char* const argv[], char* const envp[]) {
+    return exec_with_handover(envp, [&](char* const* env) { return real::execve(path, argv, env); });
+}
+
+SHUNT_EXPORT int execv(const char* path, char* const argv[]) { return execve(path, argv, environ); }
+
+SHUNT_EXPORT int execvpe(const char* file, char* const argv[], char* const envp[]) {
+    return exec_with_handover(envp, [&](char* const* env) { return real::execvpe(file, argv, env); });
+}
+
+SHUNT_EXPORT int execvp(const char* file, char* const argv[]) { return execvpe(file, argv, environ); }
+
+SHUNT_EXPORT int fexecve(int fd, char* const argv[], char* const envp[]) {
+    return exec_with_handover(envp, [&](char* const* env) { return real::fexecve(fd, argv, env); });
+}
+
+SHUNT_EXPORT int execl(const char* path, const char* arg, ...) {
+    va_list ap;
+    va_start(ap, arg);
+    std::vector<char*> argv = collect_args(arg, ap);
+    va_end(ap);
+    return execve(path, argv.data(), environ);
+}
+
+SHUNT_EXPORT int execlp(const char* file, const char* arg, ...) {
+    va_list ap;
+    va_start(ap, arg);
+    std::vector<char*> argv = collect_args(arg, ap);
+    va_end(ap);
+    return execvpe(file, argv.data(), environ);
+}
+
+SHUNT_EXPORT int execle(const char* path, const char* arg, ...) {
+    va_list ap;
+    va_start(ap, arg);
+    std::vector<char*> argv = collect_args(arg, ap);
+    char* const* envp = va_arg(ap, char* const*);  // after the null that ends the arguments
+    va_end(ap);
+    return execve(path, argv.data(), envp);
+}
+
+SHUNT_EXPORT int posix_spawn(pid_t* pid, const char* path, const posix_spawn_file_actions_t* actions,
+                             const posix_spawnattr_t* attr, char* const argv[], char* const envp[]) {
+    return spawn_with_handover(envp, [&](char* const* env) { return real::posix_spawn(pid, path, actions, attr, argv, env); });
+}
+
+SHUNT_EXPORT int posix_spawnp(pid_t* pid, const char* file, const posix_spawn_file_actions_t* actions,
+                              const posix_spawnattr_t* attr, char* const argv[], char* const envp[]) {
+    return spawn_with_handover(envp, [&](char* const* env) { return real::posix_spawnp(pid, file, actions, attr, argv, env); });
+}
