@@ -149,10 +149,25 @@ channel* channel::adopt(int ctl, int seg, std::uint64_t size) {
     return c;
 }
 
+void channel::forget_dead() {
+    std::lock_guard lk(g_mu);
+    // The channel object stays (sockets still point at it); only new lookups stop.
+    if (g_state.load(std::memory_order_relaxed) == 1) {
+        g_channel->dead_.store(true, std::memory_order_relaxed);
+        g_state.store(2, std::memory_order_release);
+        log_line(log_level::warn, "shuntd is gone; new sockets stay on the kernel");
+    }
+}
+
 bool channel::daemon_alive() const {
+    if (dead()) return false;
     pollfd p{ctl_, POLLRDHUP, 0};
     const long r = shm::sys::raw(SYS_poll, reinterpret_cast<long>(&p), 1, 0);
-    return !(r > 0 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL)));
+    if (r > 0 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL))) {
+        dead_.store(true, std::memory_order_relaxed);
+        return false;
+    }
+    return true;
 }
 
 void channel::ring(shm::ring_kind k, std::uint32_t sock) {

@@ -35,8 +35,14 @@ public:
     shm::completion call(shm::command cmd, int fd_to_send = -1);
     // A doorbell (tx_ready, rx_space, ...) for socket id.
     void ring(shm::ring_kind k, std::uint32_t sock);
-    // Is the daemon still there? (a zero-timeout poll of the control socket)
+    // Is the daemon still there? (a zero-timeout poll of the control socket;
+    // once it says no, dead() says so too)
     bool daemon_alive() const;
+    // shuntd was found gone (a relaxed load: cheap enough for every send).
+    bool dead() const { return dead_.load(std::memory_order_relaxed); }
+    // shuntd is gone: from now on get() answers nullptr, so new sockets stay
+    // on the kernel; sockets already accelerated fail (ECONNRESET, EPIPE).
+    static void forget_dead();
 
     // For a handover across exec (preload/exec_handover.cpp): the control
     // socket and the segment's memfd (both close-on-exec unless handed over).
@@ -59,6 +65,7 @@ private:
     shm::segment_view view_;
     unsigned spin_us_ = 0;
     std::atomic<std::uint32_t> next_slot_{0};
+    mutable std::atomic<bool> dead_{false};
 };
 
 }  // namespace shunt::preload

@@ -65,6 +65,7 @@ result<ssize_t> op_dgram_send(int fd, accel_socket& s, const iovec* iov, int iov
         raise_sigpipe(flags);
         return err(EPIPE);
     }
+    if (s.ch->dead()) return err(ENETDOWN);  // shuntd is gone, and the network with it
     const std::size_t len = iov_total(iov, iovcnt);
     if (len > shm::dgram_max_payload(s.tx.capacity())) return err(EMSGSIZE);
     h.len = static_cast<std::uint32_t>(len);

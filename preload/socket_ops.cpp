@@ -95,6 +95,10 @@ result<accel_socket*> accelerate(int fd, int type) {
     shm::sys::close(pair[1]);
     if (cpl.result < 0) {
         shm::sys::close(pair[0]);
+        if (cpl.result == -ECONNRESET && !ch->daemon_alive()) {
+            channel::forget_dead();  // no daemon: the socket stays on the kernel
+            return static_cast<accel_socket*>(nullptr);
+        }
         return err(static_cast<int>(-cpl.result));
     }
     accel_socket* s = attach_socket(ch, cpl.sock, dgram, true);
@@ -217,6 +221,11 @@ result<ssize_t> op_send(int fd, accel_socket& s, const iovec* iov, int iovcnt, i
     int vi = 0;
     std::size_t voff = 0;
     for (;;) {
+        if (s.ch->dead()) {  // shuntd is gone, and every connection with it
+            if (sent) return static_cast<ssize_t>(sent);
+            raise_sigpipe(flags);
+            return err(EPIPE);
+        }
         const std::uint32_t st = status_of(s);
         if (st & shm::st_error) {
             if (sent) return static_cast<ssize_t>(sent);
