@@ -6,6 +6,8 @@
 #include <sys/un.h>
 #include <time.h>
 
+#include <fcntl.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -147,6 +149,23 @@ channel* channel::adopt(int ctl, int seg, std::uint64_t size) {
     // release: pairs with the acquire in get()/existing(); the channel is complete.
     g_state.store(1, std::memory_order_release);
     return c;
+}
+
+channel* channel::any() {
+    // acquire: pairs with the release that published g_channel.
+    return g_state.load(std::memory_order_acquire) != 0 ? g_channel : nullptr;
+}
+
+bool channel::move_own_fd(int fd) {
+    channel* c = any();
+    if (!c || fd < 0 || (fd != c->ctl_ && fd != c->seg_fd_)) return false;
+    std::lock_guard lk(g_mu);
+    const long moved = shm::sys::raw(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);
+    if (moved < 0) return true;  // no fd left: the number stays ours
+    if (fd == c->ctl_) c->ctl_ = static_cast<int>(moved);
+    else c->seg_fd_ = static_cast<int>(moved);
+    shm::sys::close(fd);
+    return true;
 }
 
 void channel::forget_dead() {

@@ -49,6 +49,16 @@ public:
     int control_fd() const { return ctl_; }
     int segment_fd() const { return seg_fd_; }
     std::uint64_t segment_size() const { return view_.geometry().size; }
+    // shunt's own fds (control socket, segment memfd) outlive an app that
+    // closes or dup2s over fds it never opened (close-all loops, closefrom):
+    // the fd this process's channel holds at `fd` moves to another number
+    // (the lowest free one from 3), and the old number is closed. true if
+    // `fd` was one of shunt's.
+    static bool move_own_fd(int fd);
+    // Calls f(fd) for each of shunt's own fds.
+    template <typename F>
+    static void for_each_own_fd(F&& f);
+
     // The new image's channel, from the fds the previous image handed over;
     // nullptr (fds untouched) if they do not hold a valid segment.
     static channel* adopt(int ctl, int seg, std::uint64_t size);
@@ -56,6 +66,8 @@ public:
 
 private:
     channel() = default;
+    // The channel whether or not shuntd is still alive (its fds are still ours).
+    static channel* any();
     bool attach();
     // Maps and checks the segment; false (nothing mapped) if it is not one.
     bool map_segment(int memfd, std::uint64_t size);
@@ -67,5 +79,13 @@ private:
     std::atomic<std::uint32_t> next_slot_{0};
     mutable std::atomic<bool> dead_{false};
 };
+
+template <typename F>
+void channel::for_each_own_fd(F&& f) {
+    if (channel* c = any()) {
+        if (c->ctl_ >= 0) f(c->ctl_);
+        if (c->seg_fd_ >= 0) f(c->seg_fd_);
+    }
+}
 
 }  // namespace shunt::preload

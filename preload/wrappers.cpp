@@ -73,20 +73,6 @@ const policy_env& env() {
     return e;
 }
 
-result<int> dup_into(int newfd, accel_socket* s) {
-    s->fd_refs.fetch_add(1, std::memory_order_relaxed);
-    fd_table::set(newfd, s);
-    return newfd;
-}
-
-// After dup2/dup3 replaced newfd: what it named before is one fd fewer.
-void replaced(int newfd) {
-    if (accel_socket* prev = fd_table::take(newfd)) op_release(prev);
-}
-
-// Receives on an accelerated socket of either kind. A stream socket reports
-// no source address and no flags (as Linux's TCP); `from`, `fromlen` and
-// `msg_flags` may be null.
 ssize_t recv_any(int fd, accel_socket* s, const iovec* iov, int n, int flags, sockaddr* from = nullptr,
                  socklen_t* fromlen = nullptr, int* msg_flags = nullptr) {
     const int saved = errno;
@@ -263,18 +249,6 @@ SHUNT_EXPORT int shutdown(int fd, int how) {
     if (accel_socket* s = fd_table::get(fd))
         return finish(s->dgram ? op_dgram_shutdown(fd, *s, how) : op_shutdown(fd, *s, how), errno);
     return real::shutdown(fd, how);
-}
-
-SHUNT_EXPORT int close(int fd) {
-    accel_socket* s = fd_table::take(fd);
-    if (!s) return real::close(fd);
-    const long r = shm::sys::close(fd);
-    op_release(s);
-    if (r < 0 && r != -EINTR) {
-        errno = static_cast<int>(-r);
-        return -1;
-    }
-    return 0;
 }
 
 SHUNT_EXPORT ssize_t read(int fd, void* buf, size_t n) {
@@ -517,62 +491,6 @@ SHUNT_EXPORT int ioctl(int fd, unsigned long req, ...) {
         if (req == FIONREAD || req == SIOCOUTQ) return finish(op_ioctl(fd, *s, req, arg), errno);
     }
     return real::ioctl(fd, req, arg);
-}
-
-namespace {
-
-int fcntl_common(decltype(real::fcntl) fn, int fd, int cmd, void* arg) {
-    const int r = fn(fd, cmd, arg);
-    if (r < 0) return r;
-    accel_socket* s = fd_table::get(fd);
-    if (!s) return r;
-    if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
-        (void)dup_into(r, s);
-    } else if (cmd == F_SETFL) {
-        s->nonblocking.store((reinterpret_cast<long>(arg) & O_NONBLOCK) != 0, std::memory_order_relaxed);
-    }
-    return r;
-}
-
-}  // namespace
-
-SHUNT_EXPORT int fcntl(int fd, int cmd, ...) {
-    va_list ap;
-    va_start(ap, cmd);
-    void* arg = va_arg(ap, void*);
-    va_end(ap);
-    return fcntl_common(real::fcntl, fd, cmd, arg);
-}
-
-SHUNT_EXPORT int fcntl64(int fd, int cmd, ...) {
-    va_list ap;
-    va_start(ap, cmd);
-    void* arg = va_arg(ap, void*);
-    va_end(ap);
-    return fcntl_common(real::fcntl64, fd, cmd, arg);
-}
-
-SHUNT_EXPORT int dup(int fd) {
-    const int r = real::dup(fd);
-    if (r >= 0)
-        if (accel_socket* s = fd_table::get(fd)) (void)dup_into(r, s);
-    return r;
-}
-
-SHUNT_EXPORT int dup2(int oldfd, int newfd) {
-    const int r = real::dup2(oldfd, newfd);
-    if (r < 0 || oldfd == newfd) return r;
-    replaced(newfd);
-    if (accel_socket* s = fd_table::get(oldfd)) (void)dup_into(newfd, s);
-    return r;
-}
-
-SHUNT_EXPORT int dup3(int oldfd, int newfd, int flags) {
-    const int r = real::dup3(oldfd, newfd, flags);
-    if (r < 0) return r;
-    replaced(newfd);
-    if (accel_socket* s = fd_table::get(oldfd)) (void)dup_into(newfd, s);
-    return r;
 }
 
 SHUNT_EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t* offset, size_t count) {

@@ -47,6 +47,7 @@ CASES=(
   "probe_high_fd_select|select on a socket dup2'ed near FD_SETSIZE; ephemeral port after connect"
   "probe_udp|UDP: implicit bind, source address, FIONREAD, PEEK, TRUNC, EDESTADDRREQ, EMSGSIZE, connect, mmsg, 60000-byte datagram"
   "probe_exec_inherit|an inetd-style handler exec'ed (fork+execl, posix_spawn) with the socket on stdin/stdout; close-on-exec sockets released"
+  "probe_close_all|closing every fd (close loop, closefrom, close_range, dup2 over them): sockets close, shunt survives"
   "probe_server_accept|server: EADDRINUSE, getsockname, SO_ACCEPTCONN, accept4 flags, echo"
 )
 
@@ -429,7 +430,7 @@ PY
 
 # --- semantic probes -------------------------------------------------------------
 for p in nonblocking_connect connect_refused eagain peek_waitall half_close reset_by_peer linger_zero \
-         dup_fork epoll_mixed sockopts rcvtimeo threads high_fd_select udp exec_inherit; do
+         dup_fork epoll_mixed sockopts rcvtimeo threads high_fd_select udp exec_inherit close_all; do
     eval "needs_probe_$p() { [ -x \"\$PROBES/$p\" ] || echo 'probe not built'; }"
     eval "case_probe_$p() { \"\${RUN[@]}\" \"\$PROBES/$p\" \"\$PEER\"; }"
 done
