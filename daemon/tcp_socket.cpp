@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 
 #include "daemon/session.hpp"
 #include "lwip/netif.h"
@@ -337,6 +338,55 @@ result<void> tcp_set_option(engine_socket& s, int level, int name, int value) {
     return fail(ENOPROTOOPT);
 }
 
+namespace {
+
+// Linux's numbering of TCP states (include/net/tcp_states.h).
+std::uint8_t linux_state(const engine_socket& s) {
+    if (s.listener) return s.pcb ? 10 : 7;  // TCP_LISTEN, TCP_CLOSE
+    if (!s.pcb) return s.peer_fin ? 6 : 7;  // TCP_TIME_WAIT (let go after both FINs), TCP_CLOSE
+    switch (s.pcb->state) {
+        case ESTABLISHED: return 1;
+        case SYN_SENT: return 2;
+        case SYN_RCVD: return 3;
+        case FIN_WAIT_1: return 4;
+        case FIN_WAIT_2: return 5;
+        case TIME_WAIT: return 6;
+        case CLOSED: return 7;
+        case CLOSE_WAIT: return 8;
+        case LAST_ACK: return 9;
+        case LISTEN: return 10;
+        case CLOSING: return 11;
+    }
+    return 7;
+}
+
+// TCP_INFO into the socket's shared area; lwIP measures RTT in coarse
+// ticks (TCP_SLOW_INTERVAL ms), so rtt is what that resolution gives.
+void publish_tcp_info(const engine_socket& s) {
+    shm::tcp_info_shared i{};
+    i.state = linux_state(s);
+    if (const tcp_pcb* p = s.listener ? nullptr : s.pcb) {
+        i.retransmits = p->nrtx;
+        i.total_retrans = p->nrtx;
+        i.options = static_cast<std::uint8_t>(((p->flags & TF_WND_SCALE) ? 4 : 0) |  // TCPI_OPT_WSCALE
+                                              ((p->flags & TF_SACK) ? 2 : 0));     // TCPI_OPT_SACK
+        i.wscale = static_cast<std::uint8_t>((p->snd_scale & 15) << 4 | (p->rcv_scale & 15));
+        i.rto_us = static_cast<std::uint32_t>(p->rto) * TCP_SLOW_INTERVAL * 1000u;
+        i.rtt_us = static_cast<std::uint32_t>(p->sa >> 3) * TCP_SLOW_INTERVAL * 1000u;
+        i.rttvar_us = static_cast<std::uint32_t>(p->sv >> 2) * TCP_SLOW_INTERVAL * 1000u;
+        const std::uint32_t mss = p->mss ? p->mss : 536;
+        i.snd_mss = i.rcv_mss = i.advmss = mss;
+        i.pmtu = mss + 40;
+        for (const tcp_seg* seg = p->unacked; seg; seg = seg->next) ++i.unacked;
+        i.snd_ssthresh = p->ssthresh / mss;
+        i.snd_cwnd = p->cwnd / mss;
+        i.rcv_space = p->rcv_wnd;
+    }
+    std::memcpy(&s.sh->info, &i, sizeof i);  // ordered by the call's completion (release)
+}
+
+}  // namespace
+
 result<int> tcp_get_option(const engine_socket& s, int level, int name) {
     const tcp_pcb* p = s.pcb;
     if (level == IPPROTO_TCP) {
@@ -347,6 +397,7 @@ result<int> tcp_get_option(const engine_socket& s, int level, int name) {
             case TCP_KEEPINTVL: return p && !s.listener ? static_cast<int>(p->keep_intvl / 1000) : 75;
             case TCP_KEEPCNT: return p && !s.listener ? static_cast<int>(p->keep_cnt) : 9;
             case TCP_MAXSEG: return p && !s.listener ? static_cast<int>(tcp_mss(p)) : TCP_MSS;
+            case TCP_INFO: publish_tcp_info(s); return 0;
             default: return make_error(ENOPROTOOPT);
         }
     }

@@ -12,6 +12,7 @@
 #include <netinet/tcp.h>
 #include <sys/ioctl.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "preload/app_lock.hpp"
@@ -43,6 +44,44 @@ result<int> put_int(void* val, socklen_t* len, int v) {
     if (!val || !len || *len < static_cast<socklen_t>(sizeof(int))) return err(EINVAL);
     std::memcpy(val, &v, sizeof v);
     *len = sizeof v;
+    return 0;
+}
+
+// TCP_INFO: shuntd fills the socket's info area while answering the call.
+result<int> tcp_info(accel_socket& s, void* val, socklen_t* len) {
+    if (!val || !len) return err(EFAULT);
+    shm::command c{};
+    c.opcode = static_cast<std::uint32_t>(shm::op::getopt);
+    c.sock = s.id;
+    c.a = IPPROTO_TCP;
+    c.b = TCP_INFO;
+    const auto cpl = s.ch->call(c);
+    if (cpl.result < 0) return err(static_cast<int>(-cpl.result));
+    shm::tcp_info_shared i;
+    std::memcpy(&i, &s.sh->info, sizeof i);
+    struct tcp_info t{};
+    t.tcpi_state = i.state;
+    t.tcpi_retransmits = i.retransmits;
+    t.tcpi_options = i.options;
+    t.tcpi_snd_wscale = i.wscale >> 4;
+    t.tcpi_rcv_wscale = i.wscale & 15;
+    t.tcpi_rto = i.rto_us;
+    t.tcpi_ato = 40000;  // lwIP's delayed ACK timer (TCP_FAST_INTERVAL)
+    t.tcpi_snd_mss = i.snd_mss;
+    t.tcpi_rcv_mss = i.rcv_mss;
+    t.tcpi_unacked = i.unacked;
+    t.tcpi_pmtu = i.pmtu;
+    t.tcpi_rtt = i.rtt_us;
+    t.tcpi_rttvar = i.rttvar_us;
+    t.tcpi_snd_ssthresh = i.snd_ssthresh;
+    t.tcpi_snd_cwnd = i.snd_cwnd;
+    t.tcpi_advmss = i.advmss;
+    t.tcpi_rcv_space = i.rcv_space;
+    t.tcpi_total_retrans = i.total_retrans;
+    // As the kernel: as much of the struct as the caller has room for.
+    const socklen_t n = std::min<socklen_t>(*len, sizeof t);
+    std::memcpy(val, &t, static_cast<std::size_t>(n));
+    *len = n;
     return 0;
 }
 
@@ -79,6 +118,7 @@ result<int> op_getsockopt(accel_socket& s, int level, int name, void* val, sockl
             default: break;
         }
     }
+    if (level == IPPROTO_TCP && name == TCP_INFO) return tcp_info(s, val, len);
     if (forwarded(s, level, name)) {
         shm::command c{};
         c.opcode = static_cast<std::uint32_t>(shm::op::getopt);

@@ -22,6 +22,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "shm/byte_ring.hpp"
 #include "shm/index_ring.hpp"
@@ -72,6 +73,23 @@ enum socket_status : std::uint32_t {
     st_connecting = 1u << 6,  // connect() issued (stays set once the outcome is known)
 };
 
+// TCP_INFO as shuntd knows it, written by the daemon while it answers a
+// getopt(IPPROTO_TCP, TCP_INFO) call (the app reads it after the call's
+// completion, whose release/acquire orders it). Units as struct tcp_info.
+struct tcp_info_shared {
+    std::uint8_t state;        // Linux's TCP state numbers (TCP_ESTABLISHED = 1, ...)
+    std::uint8_t retransmits;  // of the oldest unacknowledged segment
+    std::uint8_t options;      // TCPI_OPT_*
+    std::uint8_t wscale;       // snd_wscale << 4 | rcv_wscale
+    std::uint32_t rto_us, rtt_us, rttvar_us;
+    std::uint32_t snd_mss, rcv_mss, advmss, pmtu;
+    std::uint32_t unacked;      // segments
+    std::uint32_t snd_ssthresh, snd_cwnd;  // segments
+    std::uint32_t rcv_space;    // bytes
+    std::uint32_t total_retrans;
+};
+static_assert(std::is_trivially_copyable_v<tcp_info_shared> && sizeof(tcp_info_shared) <= 64);
+
 struct socket_shared {
     byte_ring_shared tx;  // app produces, daemon consumes
     byte_ring_shared rx;  // daemon produces, app consumes
@@ -90,8 +108,10 @@ struct socket_shared {
     alignas(k_cache_line) std::atomic<std::uint32_t> app_tx_lock;
     std::atomic<std::uint32_t> app_rx_lock;
     std::atomic<std::uint32_t> app_refs;  // processes holding an fd of it (fork adds one)
+    // Written by the daemon on request (TCP_INFO), read by the app after the call.
+    alignas(k_cache_line) tcp_info_shared info;
 };
-static_assert(sizeof(socket_shared) == 7 * k_cache_line);
+static_assert(sizeof(socket_shared) == 8 * k_cache_line);
 static_assert(offsetof(socket_shared, rx) == 2 * k_cache_line);
 static_assert(offsetof(socket_shared, rx_armed) == 4 * k_cache_line);
 

@@ -45,6 +45,19 @@ int main(int argc, char** argv) {
     socklen_t len = sizeof tg;
     getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tg, &len);
     printf("SO_RCVTIMEO: %ld.%06ld\n", (long)tg.tv_sec, (long)tg.tv_usec);
+
+    /* TCP_INFO: what both stacks agree on (lwIP sends no timestamps, and its
+       RTT has 500 ms ticks, so options and times are not compared). */
+    struct tcp_info ti;
+    memset(&ti, 0xff, sizeof ti);
+    len = sizeof ti;
+    SHOW("TCP_INFO", getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len));
+    printf("TCP_INFO len %d state ESTABLISHED %d mss sane %d cwnd > 0 %d unacked 0 %d SACK %d\n",
+           len == sizeof ti, ti.tcpi_state == 1, ti.tcpi_snd_mss >= 536 && ti.tcpi_snd_mss <= 1460,
+           ti.tcpi_snd_cwnd > 0, ti.tcpi_unacked == 0, (ti.tcpi_options & 2) != 0);
+    len = 8;
+    SHOW("TCP_INFO 8 bytes", getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len));
+    printf("TCP_INFO short len %d\n", (int)len);
     close(fd);
     return 0;
 }
