@@ -27,6 +27,12 @@ struct accel_socket {
     shm::byte_ring_producer tx;
     shm::byte_ring_consumer rx;
     bool dgram = false;           // UDP: the rings carry datagram records (shm/datagram.hpp)
+    // A TCP listener on 0.0.0.0 serving both stacks (preload/dual_listener):
+    // the app's fd is an epoll fd holding these two private fds, the kernel
+    // listener and the notify socket. -1 otherwise (the app's fd is the
+    // notify socket itself).
+    int kernel_fd = -1;
+    int notify_fd = -1;
     std::atomic<int> fd_refs{0};  // fds of this process naming it
     std::atomic<bool> nonblocking{false};
     std::atomic<bool> listener{false};

@@ -21,8 +21,20 @@ std::uint32_t mask_of(std::uint32_t len) { return len == 0 ? 0 : htonl(~0u << (3
 }  // namespace
 
 policy_env read_policy_env() {
-    return policy_env{env_flag("SHUNT_ACCELERATE", true), env_flag("SHUNT_BIND_ANY", false),
-                      env_flag("SHUNT_LOOPBACK", false)};
+    policy_env e;
+    e.enabled = env_flag("SHUNT_ACCELERATE", true);
+    e.loopback = env_flag("SHUNT_LOOPBACK", false);
+    if (const char* v = std::getenv("SHUNT_BIND_ANY"); v && *v) {
+        if (!std::strcmp(v, "both")) e.bind_any = any_mode::both;
+        else if (!std::strcmp(v, "shunt") || !std::strcmp(v, "1")) e.bind_any = any_mode::shunt;
+        else if (!std::strcmp(v, "kernel") || !std::strcmp(v, "0")) e.bind_any = any_mode::kernel;
+        else e.bind_any_invalid = true;  // the default stays; the caller logs it
+    }
+    return e;
+}
+
+bool listen_on_both(const policy_env& env, std::uint32_t n_routes) {
+    return env.enabled && env.bind_any == any_mode::both && n_routes > 0;
 }
 
 bool on_served_subnet(std::uint32_t addr, const shm::served_route* routes, std::uint32_t n) {
@@ -46,7 +58,7 @@ bool accelerate_bind(const sockaddr_in& local, const shm::served_route* routes, 
                      const policy_env& env) {
     if (!env.enabled || local.sin_family != AF_INET) return false;
     const std::uint32_t a = local.sin_addr.s_addr;
-    if (a == INADDR_ANY) return env.bind_any && n > 0;
+    if (a == INADDR_ANY) return env.bind_any == any_mode::shunt && n > 0;
     // lwIP's loop interface has 127.0.0.1 only.
     if (loopback(a)) return env.loopback && n > 0 && a == htonl(INADDR_LOOPBACK);
     for (std::uint32_t i = 0; i < n && i < shm::k_max_routes; ++i)

@@ -1,8 +1,11 @@
 // The acceleration policy: which AF_INET stream sockets go to shuntd.
 //   connect(): the destination is on a subnet one of shuntd's ports serves;
-//   bind():    the address is one of shuntd's port addresses (INADDR_ANY stays
-//              on the kernel unless SHUNT_BIND_ANY=1, which puts the listener
-//              on shuntd only);
+//   bind():    the address is one of shuntd's port addresses;
+//   0.0.0.0:   a TCP listener bound to INADDR_ANY listens on both the kernel
+//              and shuntd (SHUNT_BIND_ANY=both, the default); =shunt (or 1)
+//              puts it on shuntd only at bind(), =kernel (or 0) keeps it on
+//              the kernel; a UDP socket on 0.0.0.0 stays on the kernel
+//              unless =shunt;
 //   loopback:  127.0.0.0/8 stays on the kernel unless SHUNT_LOOPBACK=1, which
 //              serves it inside shuntd (accelerated local IPC: both ends
 //              must run under shunt);
@@ -18,10 +21,13 @@
 
 namespace shunt::preload {
 
+enum class any_mode { both, shunt, kernel };
+
 struct policy_env {
-    bool enabled = true;   // SHUNT_ACCELERATE (default 1)
-    bool bind_any = false;  // SHUNT_BIND_ANY (default 0)
-    bool loopback = false;  // SHUNT_LOOPBACK (default 0)
+    bool enabled = true;            // SHUNT_ACCELERATE (default 1)
+    any_mode bind_any = any_mode::both;  // SHUNT_BIND_ANY: both (default), shunt|1, kernel|0
+    bool loopback = false;          // SHUNT_LOOPBACK (default 0)
+    bool bind_any_invalid = false;  // SHUNT_BIND_ANY had a value not listed above
 };
 
 policy_env read_policy_env();
@@ -32,5 +38,7 @@ bool accelerate_connect(const sockaddr_in& dst, const shm::served_route* routes,
                         const policy_env& env);
 bool accelerate_bind(const sockaddr_in& local, const shm::served_route* routes, std::uint32_t n,
                      const policy_env& env);
+// listen() on a kernel TCP socket bound to 0.0.0.0: listen on shuntd too?
+bool listen_on_both(const policy_env& env, std::uint32_t n_routes);
 
 }  // namespace shunt::preload

@@ -75,12 +75,11 @@ accel_socket* attach_socket(channel* ch, std::uint32_t id, bool dgram, bool fres
     return s;
 }
 
-result<accel_socket*> accelerate(int fd, int type) {
+result<accel_socket*> open_in_daemon(int fd, int type, int* notify) {
     channel* ch = channel::get();
     if (!ch) return static_cast<accel_socket*>(nullptr);
     const long fl = raw(SYS_fcntl, fd, F_GETFL);
-    const long fdfl = raw(SYS_fcntl, fd, F_GETFD);
-    if (fl < 0 || fdfl < 0) return err(EBADF);
+    if (fl < 0) return err(EBADF);
     int pair[2];
     if (int r = shm::notify_pair(pair); r < 0) return err(-r);
     // A TCP socket is not writable until connected (a listener never is), as
@@ -109,9 +108,20 @@ result<accel_socket*> accelerate(int fd, int type) {
     s->sh->tx_blocked.store(dgram ? 0 : 1, std::memory_order_relaxed);
     s->nonblocking.store((fl & O_NONBLOCK) != 0, std::memory_order_relaxed);
     replay_options(fd, *s);
+    *notify = pair[0];
+    return s;
+}
+
+result<accel_socket*> accelerate(int fd, int type) {
+    const long fl = raw(SYS_fcntl, fd, F_GETFL);
+    const long fdfl = raw(SYS_fcntl, fd, F_GETFD);
+    if (fl < 0 || fdfl < 0) return err(EBADF);
+    int notify = -1;
+    auto s = open_in_daemon(fd, type, &notify);
+    if (!s || !*s) return s;
     // The notify end takes over the fd number (closing the kernel socket).
-    raw(SYS_dup3, pair[0], fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
-    shm::sys::close(pair[0]);
+    raw(SYS_dup3, notify, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
+    shm::sys::close(notify);
     if (fl & O_NONBLOCK) raw(SYS_fcntl, fd, F_SETFL, O_NONBLOCK);
     return s;
 }
@@ -164,10 +174,10 @@ result<int> op_connect(int fd, accel_socket& s, const sockaddr_in& a) {
     }
 }
 
-result<int> op_accept(int fd, accel_socket& s, sockaddr* addr, socklen_t* len, int flags) {
+result<int> op_accept(int fd, accel_socket& s, sockaddr* addr, socklen_t* len, int flags, bool force_nonblock) {
     if (s.dgram) return err(EOPNOTSUPP);
     if (!s.listener.load(std::memory_order_relaxed)) return err(EINVAL);
-    const bool nonblock = s.nonblocking.load(std::memory_order_relaxed);
+    const bool nonblock = force_nonblock || s.nonblocking.load(std::memory_order_relaxed);
     for (;;) {
         if (s.shut_rd.load(std::memory_order_relaxed)) return err(EINVAL);  // shutdown() of the listener
         // acquire: pairs with the daemon's release of accept_ready.

@@ -17,6 +17,10 @@ namespace shunt::preload {
 // (keeping the fd number, its close-on-exec and O_NONBLOCK flags and the
 // options set so far).
 [[nodiscard]] result<accel_socket*> accelerate(int fd, int type);
+// The first half of accelerate(): a socket in shuntd with kernel socket fd's
+// options, and its notify fd (the app's end, close-on-exec) in *notify;
+// fd itself is untouched. nullptr: no daemon.
+[[nodiscard]] result<accel_socket*> open_in_daemon(int fd, int type, int* notify);
 // This process's view of socket `id` of the channel's segment (one fd_ref).
 // fresh: a socket just opened or accepted (this process its only holder);
 // otherwise one inherited across exec, whose state is read from the segment.
@@ -25,7 +29,9 @@ accel_socket* attach_socket(channel* ch, std::uint32_t id, bool dgram, bool fres
 [[nodiscard]] result<int> op_bind(accel_socket& s, const sockaddr_in& a);
 [[nodiscard]] result<int> op_listen(accel_socket& s, int backlog);
 [[nodiscard]] result<int> op_connect(int fd, accel_socket& s, const sockaddr_in& a);
-[[nodiscard]] result<int> op_accept(int fd, accel_socket& s, sockaddr* addr, socklen_t* len, int flags);
+// force_nonblock: never wait (a listener on both stacks waits on its own).
+[[nodiscard]] result<int> op_accept(int fd, accel_socket& s, sockaddr* addr, socklen_t* len, int flags,
+                                    bool force_nonblock = false);
 [[nodiscard]] result<ssize_t> op_send(int fd, accel_socket& s, const iovec* iov, int iovcnt, int flags);
 [[nodiscard]] result<ssize_t> op_recv(int fd, accel_socket& s, const iovec* iov, int iovcnt, int flags);
 [[nodiscard]] result<int> op_shutdown(int fd, accel_socket& s, int how);
@@ -42,6 +48,13 @@ accel_socket* attach_socket(channel* ch, std::uint32_t id, bool dgram, bool fres
 [[nodiscard]] result<int> op_dgram_shutdown(int fd, accel_socket& s, int how);
 // FIONREAD on a UDP socket: the next datagram's length (0 when none).
 int dgram_next_length(accel_socket& s);
+
+// A listener on both stacks (dual_listener.cpp). make_dual_listener runs
+// after the kernel listen() of fd (bound to 0.0.0.0) succeeded: shuntd
+// listens on the same port and fd becomes an epoll fd readable when either
+// has a connection; nullptr when shuntd cannot (the listener stays kernel).
+[[nodiscard]] accel_socket* make_dual_listener(int fd, int backlog);
+[[nodiscard]] result<int> dual_accept(int fd, accel_socket& s, sockaddr* addr, socklen_t* len, int flags);
 
 // One fd of the socket went away (close, or dup2 over it); the last one in
 // the last process closes the socket in shuntd.

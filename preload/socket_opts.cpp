@@ -18,6 +18,7 @@
 #include "preload/app_lock.hpp"
 #include "preload/channel.hpp"
 #include "preload/socket_ops.hpp"
+#include "shm/sys.hpp"
 
 namespace shunt::preload {
 namespace {
@@ -223,6 +224,9 @@ result<int> op_ioctl(int, accel_socket& s, unsigned long req, void* arg) {
 
 void op_release(accel_socket* s) {
     if (s->fd_refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    // A listener on both stacks: this process's private fds go with its last fd.
+    if (s->kernel_fd >= 0) shm::sys::close(s->kernel_fd);
+    if (s->notify_fd >= 0) shm::sys::close(s->notify_fd);
     // The last fd of this process: the last process closes the socket.
     if (s->sh->app_refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
         shm::command c{};

@@ -19,6 +19,7 @@
 
 #include "preload/channel.hpp"
 #include "preload/fd_table.hpp"
+#include "preload/log.hpp"
 #include "preload/policy.hpp"
 #include "preload/real.hpp"
 #include "preload/socket_ops.hpp"
@@ -66,10 +67,24 @@ bool kernel_bound(int fd) {
     return a.sin_port != 0;
 }
 
+// A kernel TCP listener on 0.0.0.0 (IPv4).
+bool kernel_any_listener(int fd) {
+    if (inet_type(fd) != SOCK_STREAM) return false;
+    sockaddr_in a{};
+    socklen_t len = sizeof a;
+    if (shm::sys::raw(SYS_getsockname, fd, reinterpret_cast<long>(&a), reinterpret_cast<long>(&len)) < 0)
+        return false;
+    return a.sin_family == AF_INET && a.sin_addr.s_addr == INADDR_ANY;
+}
+
 // The policy's routes come from the daemon: attaching is deferred to the
 // first AF_INET stream socket that binds or connects.
 const policy_env& env() {
-    static const policy_env e = read_policy_env();
+    static const policy_env e = [] {
+        policy_env p = read_policy_env();
+        if (p.bind_any_invalid) log_line(log_level::warn, "SHUNT_BIND_ANY must be both, shunt or kernel; using both");
+        return p;
+    }();
     return e;
 }
 
@@ -202,8 +217,26 @@ SHUNT_EXPORT int bind(int fd, const sockaddr* addr, socklen_t len) {
 }
 
 SHUNT_EXPORT int listen(int fd, int backlog) {
-    if (accel_socket* s = fd_table::get(fd)) return finish(op_listen(*s, backlog), errno);
-    return real::listen(fd, backlog);
+    if (accel_socket* s = fd_table::get(fd)) {
+        if (s->kernel_fd >= 0) {  // on both stacks: a new backlog for both
+            if (real::listen(s->kernel_fd, backlog) != 0) return -1;
+            const int saved = errno;
+            (void)op_listen(*s, backlog);
+            errno = saved;
+            return 0;
+        }
+        return finish(op_listen(*s, backlog), errno);
+    }
+    const int r = real::listen(fd, backlog);
+    // A TCP listener on 0.0.0.0 listens on shuntd's ports too (the policy's
+    // SHUNT_BIND_ANY=both); the kernel listener is already up either way.
+    if (r == 0 && fd_table::get(fd) == nullptr && kernel_any_listener(fd)) {
+        const int saved = errno;
+        if (channel* ch = channel::get(); ch && listen_on_both(env(), ch->header().n_routes))
+            if (accel_socket* s = make_dual_listener(fd, backlog)) fd_table::set(fd, s);
+        errno = saved;
+    }
+    return r;
 }
 
 SHUNT_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
@@ -236,18 +269,32 @@ SHUNT_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
 }
 
 SHUNT_EXPORT int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
-    if (accel_socket* s = fd_table::get(fd)) return finish(op_accept(fd, *s, addr, len, flags), errno);
+    if (accel_socket* s = fd_table::get(fd)) {
+        if (s->kernel_fd >= 0) return finish(dual_accept(fd, *s, addr, len, flags), errno);
+        return finish(op_accept(fd, *s, addr, len, flags), errno);
+    }
     return real::accept4(fd, addr, len, flags);
 }
 
 SHUNT_EXPORT int accept(int fd, sockaddr* addr, socklen_t* len) {
-    if (accel_socket* s = fd_table::get(fd)) return finish(op_accept(fd, *s, addr, len, 0), errno);
+    if (accel_socket* s = fd_table::get(fd)) {
+        if (s->kernel_fd >= 0) return finish(dual_accept(fd, *s, addr, len, 0), errno);
+        return finish(op_accept(fd, *s, addr, len, 0), errno);
+    }
     return real::accept(fd, addr, len);
 }
 
 SHUNT_EXPORT int shutdown(int fd, int how) {
-    if (accel_socket* s = fd_table::get(fd))
+    if (accel_socket* s = fd_table::get(fd)) {
+        if (s->kernel_fd >= 0) {  // both stacks stop listening
+            if (real::shutdown(s->kernel_fd, how) != 0) return -1;
+            const int saved = errno;
+            (void)op_shutdown(s->notify_fd, *s, how);
+            errno = saved;
+            return 0;
+        }
         return finish(s->dgram ? op_dgram_shutdown(fd, *s, how) : op_shutdown(fd, *s, how), errno);
+    }
     return real::shutdown(fd, how);
 }
 
@@ -458,7 +505,10 @@ SHUNT_EXPORT int sendmmsg(int fd, mmsghdr* v, unsigned int vlen, int flags) {
 }
 
 SHUNT_EXPORT int getsockname(int fd, sockaddr* addr, socklen_t* len) {
-    if (accel_socket* s = fd_table::get(fd)) return finish(op_name(*s, false, addr, len), errno);
+    if (accel_socket* s = fd_table::get(fd)) {
+        if (s->kernel_fd >= 0) return real::getsockname(s->kernel_fd, addr, len);
+        return finish(op_name(*s, false, addr, len), errno);
+    }
     return real::getsockname(fd, addr, len);
 }
 
@@ -468,12 +518,25 @@ SHUNT_EXPORT int getpeername(int fd, sockaddr* addr, socklen_t* len) {
 }
 
 SHUNT_EXPORT int getsockopt(int fd, int level, int name, void* val, socklen_t* len) {
-    if (accel_socket* s = fd_table::get(fd)) return finish(op_getsockopt(*s, level, name, val, len), errno);
+    if (accel_socket* s = fd_table::get(fd)) {
+        // A listener on both stacks answers as the kernel's listener does.
+        if (s->kernel_fd >= 0) return real::getsockopt(s->kernel_fd, level, name, val, len);
+        return finish(op_getsockopt(*s, level, name, val, len), errno);
+    }
     return real::getsockopt(fd, level, name, val, len);
 }
 
 SHUNT_EXPORT int setsockopt(int fd, int level, int name, const void* val, socklen_t len) {
-    if (accel_socket* s = fd_table::get(fd)) return finish(op_setsockopt(*s, level, name, val, len), errno);
+    if (accel_socket* s = fd_table::get(fd)) {
+        if (s->kernel_fd >= 0) {  // both stacks; the kernel's answer is the app's
+            if (real::setsockopt(s->kernel_fd, level, name, val, len) != 0) return -1;
+            const int saved = errno;
+            (void)op_setsockopt(*s, level, name, val, len);
+            errno = saved;
+            return 0;
+        }
+        return finish(op_setsockopt(*s, level, name, val, len), errno);
+    }
     return real::setsockopt(fd, level, name, val, len);
 }
 
@@ -488,6 +551,7 @@ SHUNT_EXPORT int ioctl(int fd, unsigned long req, ...) {
             if (r == 0) s->nonblocking.store(*static_cast<int*>(arg) != 0, std::memory_order_relaxed);
             return r;
         }
+        if (s->kernel_fd >= 0) return real::ioctl(s->kernel_fd, req, arg);  // a listener on both stacks
         if (req == FIONREAD || req == SIOCOUTQ) return finish(op_ioctl(fd, *s, req, arg), errno);
     }
     return real::ioctl(fd, req, arg);

@@ -49,9 +49,23 @@ TEST(Policy, BindOnlyToTheDaemonsOwnAddresses) {
     EXPECT_FALSE(accelerate_bind(addr("10.1.2.2"), routes, 2, env));
     EXPECT_FALSE(accelerate_bind(addr("0.0.0.0"), routes, 2, env));
     policy_env any;
-    any.bind_any = true;
+    any.bind_any = any_mode::shunt;
     EXPECT_TRUE(accelerate_bind(addr("0.0.0.0"), routes, 2, any));
     EXPECT_FALSE(accelerate_bind(addr("0.0.0.0"), routes, 0, any));
+}
+
+TEST(Policy, AnyAddressListenersListenOnBothByDefault) {
+    policy_env env;
+    EXPECT_TRUE(listen_on_both(env, 2));
+    EXPECT_FALSE(listen_on_both(env, 0));  // no daemon routes: kernel only
+    env.bind_any = any_mode::shunt;
+    EXPECT_FALSE(listen_on_both(env, 2));  // already on shuntd from bind()
+    env.bind_any = any_mode::kernel;
+    EXPECT_FALSE(listen_on_both(env, 2));
+    EXPECT_FALSE(accelerate_bind(addr("0.0.0.0"), routes, 2, env));
+    policy_env off;
+    off.enabled = false;
+    EXPECT_FALSE(listen_on_both(off, 2));
 }
 
 TEST(Policy, DisabledAcceleratesNothing) {
@@ -72,12 +86,20 @@ TEST(Policy, EnvironmentSwitches) {
     setenv("SHUNT_BIND_ANY", "1", 1);
     const auto e = read_policy_env();
     EXPECT_FALSE(e.enabled);
-    EXPECT_TRUE(e.bind_any);
+    EXPECT_EQ(e.bind_any, any_mode::shunt);
+    setenv("SHUNT_BIND_ANY", "kernel", 1);
+    EXPECT_EQ(read_policy_env().bind_any, any_mode::kernel);
+    setenv("SHUNT_BIND_ANY", "0", 1);
+    EXPECT_EQ(read_policy_env().bind_any, any_mode::kernel);
+    setenv("SHUNT_BIND_ANY", "sometimes", 1);
+    EXPECT_TRUE(read_policy_env().bind_any_invalid);
+    EXPECT_EQ(read_policy_env().bind_any, any_mode::both);
     unsetenv("SHUNT_ACCELERATE");
     unsetenv("SHUNT_BIND_ANY");
     const auto d = read_policy_env();
     EXPECT_TRUE(d.enabled);
-    EXPECT_FALSE(d.bind_any);
+    EXPECT_EQ(d.bind_any, any_mode::both);
+    EXPECT_FALSE(d.bind_any_invalid);
 }
 
 }  // namespace
