@@ -104,6 +104,18 @@ void admin_server::on_client(int fd, unsigned events) {
             if (nl == std::string::npos) return;  // wait for more
             std::string req = c.in.substr(0, nl);
             if (!req.empty() && req.back() == '\r') req.pop_back();
+            if (!c.denied && stream_) {
+                // The stream handler may take the connection: it is no longer ours.
+                epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
+                if (stream_(fd, req)) {
+                    clients_.erase(fd);
+                    return;
+                }
+                epoll_event back{};
+                back.events = EPOLLIN;
+                back.data.fd = fd;
+                epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &back);
+            }
             c.out = c.denied ? error_reply("permission denied") : handler_(req);
             if (c.out.empty() || c.out.back() != '\n') c.out += '\n';
             c.replied = true;

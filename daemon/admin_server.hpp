@@ -1,6 +1,8 @@
 // shuntd's admin socket, served on the main lcore (never on a worker).
 // Protocol: the client sends one request line ("status", "stats", ...), the
-// daemon answers with one JSON document and a newline, then closes.
+// daemon answers with one JSON document and a newline, then closes. A
+// streaming request ("capture ...") is handed, with its connection, to the
+// stream handler, which answers for as long as the client stays.
 // Access: the socket's owner/group/mode (config) and, per connection,
 // SO_PEERCRED: root, the daemon's user, the socket owner, or a member of the
 // socket group. Others get {"error":"permission denied"}.
@@ -19,6 +21,9 @@ namespace shunt::daemon {
 class admin_server {
 public:
     using handler = std::function<std::string(const std::string& request)>;
+    // Takes the (non-blocking) connection of a streaming request and returns
+    // true, or returns false (the request is then an ordinary one).
+    using stream_handler = std::function<bool(int fd, const std::string& request)>;
 
     [[nodiscard]] static result<std::unique_ptr<admin_server>> open(const daemon_config& cfg,
                                                                     handler h);
@@ -28,6 +33,7 @@ public:
     int poll_fd() const { return epfd_; }
     // Accepts, reads and answers without blocking.
     void service();
+    void set_stream_handler(stream_handler h) { stream_ = std::move(h); }
 
 private:
     struct client {
@@ -43,6 +49,7 @@ private:
 
     unix_listener listener_;
     handler handler_;
+    stream_handler stream_;
     std::optional<uid_t> owner_;
     std::optional<gid_t> group_;
     int epfd_ = -1;

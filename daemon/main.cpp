@@ -26,6 +26,7 @@
 
 #include "base/log.hpp"
 #include "daemon/admin_server.hpp"
+#include "daemon/capture_server.hpp"
 #include "daemon/control_server.hpp"
 #include "daemon/config_parse.hpp"
 #include "daemon/eal.hpp"
@@ -77,6 +78,7 @@ int run(const daemon_config& cfg, int sigfd) {
         lwip_init();
 
         std::vector<std::unique_ptr<stack::dpdk_port>> ports;
+        std::vector<std::unique_ptr<stack::capture_tap>> taps;  // outlive the netifs and workers using them
         std::vector<std::unique_ptr<stack::netif_driver>> netifs;
         std::vector<std::unique_ptr<worker>> workers;
         const auto started = std::chrono::steady_clock::now();
@@ -98,6 +100,8 @@ int run(const daemon_config& cfg, int sigfd) {
             }
             SHUNT_LOG_INFO("port %s (%s) up as %s/%u, MTU %u", name.c_str(), (*port)->driver().c_str(),
                            format_ipv4(pc.address->addr).c_str(), pc.address->len, (*port)->mtu());
+            taps.push_back(std::make_unique<stack::capture_tap>());
+            (*nd)->set_tap(taps.back().get());
             ports.push_back(std::move(*port));
             netifs.push_back(std::move(*nd));
         }
@@ -129,6 +133,9 @@ int run(const daemon_config& cfg, int sigfd) {
         }
 
         std::optional<stats_snapshot> baseline;  // outlives the admin server that points at it
+        std::vector<capture_server::port_tap> capture_taps;
+        for (std::size_t i = 0; i < taps.size(); ++i) capture_taps.push_back({ports[i]->name(), taps[i].get()});
+        capture_server capture(std::move(capture_taps));
         std::unique_ptr<admin_server> admin;
         if (code == 0) {
             daemon_view view{cfg, started, ports, netifs, workers, pool.get(), huge, &baseline};
@@ -138,6 +145,7 @@ int run(const daemon_config& cfg, int sigfd) {
                 code = 1;
             } else {
                 admin = std::move(*a);
+                admin->set_stream_handler([&capture](int fd, const std::string& r) { return capture.take(fd, r); });
             }
         }
 
@@ -156,7 +164,8 @@ int run(const daemon_config& cfg, int sigfd) {
             bool link = ports[0]->link().up;
             for (bool running = true; running;) {
                 epoll_event evs[4];
-                const int n = epoll_wait(ep, evs, 4, 100);  // 100 ms: link-state watch period
+                // 100 ms: the link-state watch period; 5 ms while a capture streams.
+                const int n = epoll_wait(ep, evs, 4, capture.active() ? 5 : 100);
                 for (int i = 0; i < n; ++i) {
                     if (evs[i].data.fd == sigfd) {
                         if (int s = read_signal(sigfd); s == SIGTERM || s == SIGINT || s == SIGQUIT) {
@@ -177,6 +186,7 @@ int run(const daemon_config& cfg, int sigfd) {
                     link = now_up;
                 }
                 workers[0]->set_link(now_up);
+                capture.pump();
             }
             close(ep);
         }

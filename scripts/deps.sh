@@ -10,7 +10,7 @@ PKGS=(
   build-essential autoconf automake libtool pkg-config dpkg-dev
   libdpdk-dev dpdk
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  libcapstone-dev libxdp-dev libbpf-dev
+  libcapstone-dev libxdp-dev libbpf-dev libpcap-dev
   iproute2 ethtool procps psmisc iputils-ping tcpdump netcat-openbsd python3
   # Real programs the end-to-end tests and the compatibility suite run
   # through shunt (a test whose program is missing is skipped, never passed).

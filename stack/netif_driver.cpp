@@ -65,6 +65,16 @@ std::int8_t netif_driver::linkoutput_cb(::netif* n, pbuf* p) {
 }
 
 std::int8_t netif_driver::transmit(pbuf* p) {
+    if (tap_ && tap_->active()) {
+        const void* data[16];
+        std::size_t lens[16];
+        int n = 0;
+        for (const pbuf* q = p; q && n < 16; q = q->next, ++n) {
+            data[n] = q->payload;
+            lens[n] = q->len;
+        }
+        tap_->record(data, lens, n, p->tot_len, true);
+    }
     rte_mbuf* m = mbuf_from_pbuf(p, pool_);
     if (!m) {
         bump(counters_.tx_nombuf, 1);
@@ -90,7 +100,18 @@ void netif_driver::flush_tx() {
 unsigned netif_driver::poll() {
     rte_mbuf* pkts[k_burst];
     const std::uint16_t n = port_.rx_burst(pkts, k_burst);
+    const bool tap = tap_ && tap_->active();
     for (std::uint16_t i = 0; i < n; ++i) {
+        if (tap) {
+            const void* data[8];
+            std::size_t lens[8];
+            int k = 0;
+            for (const rte_mbuf* seg = pkts[i]; seg && k < 8; seg = seg->next, ++k) {
+                data[k] = rte_pktmbuf_mtod(seg, const void*);
+                lens[k] = rte_pktmbuf_data_len(seg);
+            }
+            tap_->record(data, lens, k, rte_pktmbuf_pkt_len(pkts[i]), false);
+        }
         pbuf* p = pbuf_from_mbuf(pkts[i]);
         if (!p) {
             bump(counters_.rx_nomem, 1);

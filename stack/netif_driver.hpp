@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "base/result.hpp"
+#include "stack/capture_tap.hpp"
 #include "stack/port.hpp"
 
 struct netif;
@@ -53,6 +54,10 @@ public:
     // Worker: apply the link state the main lcore observed.
     void set_link(bool up);
 
+    // Main lcore, before the worker starts: frames are copied to `tap` while
+    // a capture runs (shuntctl capture).
+    void set_tap(capture_tap* tap) { tap_ = tap; }
+
     dpdk_port& port() { return port_; }
     const netif_counters& counters() const { return counters_; }
 
@@ -69,6 +74,7 @@ private:
     std::uint16_t txn_ = 0;
     bool link_up_ = false;
     netif_counters counters_;
+    capture_tap* tap_ = nullptr;
 };
 
 }  // namespace shunt::stack

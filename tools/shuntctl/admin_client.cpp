@@ -14,7 +14,7 @@ std::string default_admin_path() {
     return e && *e ? e : "/run/shunt/admin.sock";
 }
 
-result<std::string> admin_request(const std::string& path, const std::string& request, int timeout_ms) {
+result<int> admin_open(const std::string& path, const std::string& request) {
     sockaddr_un sa{};
     sa.sun_family = AF_UNIX;
     if (path.size() >= sizeof sa.sun_path) return make_error(ENAMETOOLONG, "socket path too long: " + path);
@@ -34,11 +34,18 @@ result<std::string> admin_request(const std::string& path, const std::string& re
     if (send(fd, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size()) &&
         errno != EPIPE && errno != ECONNRESET) {
         // EPIPE/ECONNRESET: the daemon may have answered and closed already;
-        // its reply (if any) is still read below.
+        // its reply (if any) is still there to read.
         const int e = errno;
         close(fd);
         return make_error(e, std::string("sending to shuntd: ") + std::strerror(e));
     }
+    return fd;
+}
+
+result<std::string> admin_request(const std::string& path, const std::string& request, int timeout_ms) {
+    auto opened = admin_open(path, request);
+    if (!opened) return opened.err();
+    const int fd = *opened;
     std::string reply;
     char buf[65536];
     for (;;) {

@@ -13,6 +13,10 @@ std::string default_admin_path();
 
 // Sends `request` and returns the reply. Errors say whether the daemon is not
 // running (ENOENT/ECONNREFUSED) or access was denied (EACCES).
+// Connects and sends `request`; returns the connection for a streaming
+// reply (shuntctl capture). Same errors as admin_request.
+[[nodiscard]] result<int> admin_open(const std::string& path, const std::string& request);
+
 [[nodiscard]] result<std::string> admin_request(const std::string& path, const std::string& request,
                                                 int timeout_ms = 5000);
 

@@ -9,6 +9,7 @@
 
 #include "base/json_value.hpp"
 #include "tools/shuntctl/admin_client.hpp"
+#include "tools/shuntctl/capture.hpp"
 #include "tools/shuntctl/metrics.hpp"
 #include "tools/shuntctl/render.hpp"
 
@@ -38,6 +39,8 @@ Commands:
               addresses, queues, pid/fd, retransmissions, RTT
   metrics     everything above in the Prometheus text format
   watch       a live view refreshed every second
+  capture     the packets a port sends and receives, as pcap (tcpdump -r
+              reads it) or one line each, with tcpdump's filters
 
 'shuntctl COMMAND --help' describes each command and its options.
 
@@ -108,6 +111,24 @@ or a scrape through a small wrapper, e.g.:
   shuntctl metrics > /var/lib/prometheus/node-exporter/shunt.prom.$$ &&
       mv /var/lib/prometheus/node-exporter/shunt.prom.$$ /var/lib/prometheus/node-exporter/shunt.prom
 )"},
+    {"capture", R"(Usage: shuntctl capture [-i PORT] [-w FILE] [-c COUNT] [-s SNAPLEN] [FILTER...]
+
+The frames a shuntd port sends and receives (the accelerated traffic, as the
+port saw it), like onload_tcpdump for Onload. Without -w, one line per packet
+(time, addresses and ports, TCP flags, length); with -w FILE a pcap file
+(nanosecond timestamps) that tcpdump -r and tshark read; -w - streams it to
+stdout (e.g. | tcpdump -r -). Runs until interrupted (Ctrl-C) or COUNT
+packets matched, then prints how many were captured on stderr.
+
+  -i PORT      the port's name or index (default: the first)
+  -w FILE      write pcap to FILE ('-': stdout)
+  -c COUNT     stop after COUNT matching packets
+  -s SNAPLEN   bytes kept of each packet (64 to 262144, default 262144)
+  FILTER       a tcpdump filter expression (pcap-filter(7)), e.g. 'tcp port 80'
+
+One capture runs at a time. Frames the reader is too slow for are dropped
+from the capture (shuntd logs how many), never from the traffic.
+)"},
     {"watch", R"(Usage: shuntctl watch [--interval SECONDS] [--count N]
 
 A live view, refreshed every interval (default 1 s): per-port packet and
@@ -175,6 +196,8 @@ int main(int argc, char** argv) {
     shunt::ctl::socket_filter filter;
     double interval = 1.0;
     long count = 0;
+    shunt::ctl::capture_options cap;
+    std::vector<std::string> positional;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         // An option's value: the next argument, or what follows '='.
@@ -232,8 +255,34 @@ int main(int argc, char** argv) {
             if (!parse_number(v, 1, 1L << 30, &count)) return usage_error("--count takes a positive number", command);
             continue;
         }
+        if (command == "capture") {  // tcpdump's short options, then the filter
+            if (value("-i", &v)) {
+                if (v == "\x01") return usage_error("-i needs a port", command);
+                cap.port = v;
+                continue;
+            }
+            if (value("-w", &v)) {
+                if (v == "\x01") return usage_error("-w needs a file ('-' for stdout)", command);
+                cap.write_to = v;
+                continue;
+            }
+            if (value("-c", &v)) {
+                if (!parse_number(v, 1, 1L << 40, &cap.count)) return usage_error("-c takes a positive count", command);
+                continue;
+            }
+            if (value("-s", &v)) {
+                long n;
+                if (!parse_number(v, 64, 262144, &n)) return usage_error("-s takes 64 to 262144", command);
+                cap.snaplen = static_cast<unsigned>(n);
+                continue;
+            }
+        }
         if (!a.empty() && a[0] == '-') return usage_error("unknown option '" + a + "'", command);
-        if (!command.empty()) return usage_error("unexpected argument '" + a + "'", command);
+        if (!command.empty()) {
+            if (command != "capture") return usage_error("unexpected argument '" + a + "'", command);
+            positional.push_back(a);
+            continue;
+        }
         command = a;
     }
     if (want_help) {
@@ -256,7 +305,7 @@ int main(int argc, char** argv) {
     if (reset && command != "stats") return usage_error("--reset belongs to 'stats'", command);
     if ((filter.state.size() || filter.proto.size() || filter.port || filter.pid) && command != "sockets")
         return usage_error("--state/--port/--pid/--proto belong to 'sockets'", command);
-    if (json && (command == "metrics" || command == "watch"))
+    if (json && (command == "metrics" || command == "watch" || command == "capture"))
         return usage_error("'" + command + "' has no JSON form", command);
 
     if (command == "metrics") {
@@ -268,6 +317,10 @@ int main(int argc, char** argv) {
         }
         std::fputs(shunt::ctl::prometheus_text(docs[0], docs[1], docs[2], docs[3]).c_str(), stdout);
         return 0;
+    }
+    if (command == "capture") {
+        for (const auto& p : positional) cap.filter += (cap.filter.empty() ? "" : " ") + p;
+        return shunt::ctl::capture(socket_path, cap, [](const shunt::error& e) { return fail(e); });
     }
     if (command == "watch") {
         return shunt::ctl::watch(
