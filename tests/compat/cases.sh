@@ -22,10 +22,12 @@ CASES=(
   "iperf3_udp_receive|iperf3 UDP client under test, receiving (-R)"
   "iperf3_udp_server|iperf3 UDP server under test"
   "sockperf_udp_pingpong|sockperf server under test answers a UDP ping-pong from the peer"
+  "sockperf_tcp_throughput|sockperf server under test receives a TCP throughput run from the peer"
+  "sockperf_udp_throughput|sockperf server under test receives a UDP throughput run from the peer"
   "sockperf_tcp_pingpong|sockperf server under test answers a TCP ping-pong from the peer"
-  "socat_send_20m|socat under test sends 20 MiB to the peer: the checksum matches"
+  "socat_send_100m|socat under test sends 100 MiB to the peer: the checksum matches"
   "socat_half_close|socat under test receives 20 MiB, sees EOF, and its reply still arrives"
-  "nc_send_20m|nc under test sends 20 MiB to nc on the peer"
+  "nc_send_100m|nc under test sends 100 MiB to nc on the peer: the checksum matches"
   "python_socket_client|python3 socket echo client under test, 5 MiB"
   "python_threaded_server|python3 threaded echo server under test, 3 concurrent clients"
   "python_forking_server|python3 socketserver.ForkingTCPServer under test, 5 clients"
@@ -277,14 +279,28 @@ case_sockperf_udp_pingpong() {
     stop "$s"
 }
 
-needs_socat_send_20m() { have socat; }
-case_socat_send_20m() {
+sockperf_throughput() {  # sockperf_throughput [--tcp]
+    port; local p=$P
+    "${RUN[@]}" sockperf server "$@" -i "$SELF" -p "$p" > /dev/null 2>&1 &
+    local s=$!
+    sleep 0.5
+    out=$(peer sockperf throughput "$@" -i "$SELF" -p "$p" -t 2 -m 1400 2>&1); echo "client exit $?"
+    grep -q "Message Rate is" <<<"$out" && echo "rate reported"
+    stop "$s"
+}
+needs_sockperf_tcp_throughput() { have sockperf; }
+case_sockperf_tcp_throughput() { sockperf_throughput --tcp; }
+needs_sockperf_udp_throughput() { have sockperf; }
+case_sockperf_udp_throughput() { sockperf_throughput; }
+
+needs_socat_send_100m() { have socat; }
+case_socat_send_100m() {
     port; local p=$P
     rm -f "$TMPDIR_E2E/peer_sum"
     peer socat -u TCP-LISTEN:"$p",bind="$PEER",reuseaddr SYSTEM:"sha256sum | cut -c1-16 > $TMPDIR_E2E/peer_sum" &
     local s=$!
     sleep 0.4
-    "${RUN[@]}" socat -u "FILE:$DATA/mid.bin" "TCP:$PEER:$p"; echo "socat exit $?"
+    "${RUN[@]}" socat -u "FILE:$DATA/big.bin" "TCP:$PEER:$p"; echo "socat exit $?"
     wait "$s"
     cat "$TMPDIR_E2E/peer_sum"
 }
@@ -299,13 +315,15 @@ case_socat_half_close() {
     wait "$s"; echo "socat exit $?"
 }
 
-needs_nc_send_20m() { have nc; }
-case_nc_send_20m() {
+needs_nc_send_100m() { have nc; }
+case_nc_send_100m() {
     port; local p=$P
-    peer sh -c "nc -l -s $PEER -p $p -q 1 | sha256sum | cut -c1-16" > "$TMPDIR_E2E/nc_sum" &
+    # -d: the listener never reads its stdin (a background job's is /dev/null,
+    # whose EOF would make it half-close and quit mid-transfer).
+    peer sh -c "nc -d -l -s $PEER -p $p | sha256sum | cut -c1-16" > "$TMPDIR_E2E/nc_sum" &
     local s=$!
     sleep 0.4
-    "${RUN[@]}" nc -q 1 "$PEER" "$p" < "$DATA/mid.bin"; echo "nc exit $?"
+    "${RUN[@]}" nc -q 1 "$PEER" "$p" < "$DATA/big.bin"; echo "nc exit $?"
     wait "$s"
     cat "$TMPDIR_E2E/nc_sum"
 }
