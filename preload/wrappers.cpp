@@ -6,7 +6,6 @@
 #include <linux/sockios.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -143,44 +142,6 @@ accel_socket* accelerate_for_send(int fd, const sockaddr* to, socklen_t tolen, i
     return *r;
 }
 
-// sendfile(2) to an accelerated socket: the file's bytes are read (pread, so
-// an unsent tail is never consumed) and sent through the ring. The offset or
-// the file position advances by what was sent, as the kernel's does.
-ssize_t sendfile_common(int out_fd, accel_socket* s, int in_fd, off64_t* offset, size_t count) {
-    const int saved = errno;
-    off64_t pos = offset ? *offset : lseek64(in_fd, 0, SEEK_CUR);
-    if (pos < 0) return -1;
-    char buf[32768];
-    size_t done = 0;
-    int error = 0;
-    while (done < count) {
-        const size_t want = std::min(sizeof buf, count - done);
-        const ssize_t n = pread64(in_fd, buf, want, pos);
-        if (n < 0) {
-            error = errno;
-            break;
-        }
-        if (n == 0) break;  // end of file
-        iovec iov{buf, static_cast<size_t>(n)};
-        // Non-blocking sockets take what fits; a UDP socket sends each chunk as a datagram.
-        auto r = s->dgram ? op_dgram_send(out_fd, *s, &iov, 1, 0, nullptr, 0) : op_send(out_fd, *s, &iov, 1, 0);
-        if (!r) {
-            error = r.err().code;
-            break;
-        }
-        done += static_cast<size_t>(*r);
-        pos += *r;
-        if (*r < n) break;
-    }
-    if (offset) *offset = pos;
-    else lseek64(in_fd, pos, SEEK_SET);
-    if (done == 0 && error) {
-        errno = error;
-        return -1;
-    }
-    errno = saved;
-    return static_cast<ssize_t>(done);
-}
 
 }  // namespace
 }  // namespace shunt::preload
@@ -555,19 +516,4 @@ SHUNT_EXPORT int ioctl(int fd, unsigned long req, ...) {
         if (req == FIONREAD || req == SIOCOUTQ) return finish(op_ioctl(fd, *s, req, arg), errno);
     }
     return real::ioctl(fd, req, arg);
-}
-
-SHUNT_EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t* offset, size_t count) {
-    if (accel_socket* s = fd_table::get(out_fd)) {
-        off64_t o = offset ? *offset : 0;
-        const ssize_t r = sendfile_common(out_fd, s, in_fd, offset ? &o : nullptr, count);
-        if (offset) *offset = static_cast<off_t>(o);
-        return r;
-    }
-    return real::sendfile(out_fd, in_fd, offset, count);
-}
-
-SHUNT_EXPORT ssize_t sendfile64(int out_fd, int in_fd, off64_t* offset, size_t count) {
-    if (accel_socket* s = fd_table::get(out_fd)) return sendfile_common(out_fd, s, in_fd, offset, count);
-    return real::sendfile64(out_fd, in_fd, offset, count);
 }
