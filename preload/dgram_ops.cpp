@@ -74,6 +74,7 @@ result<ssize_t> op_dgram_send(int fd, accel_socket& s, const iovec* iov, int iov
         bool written;
         {
             app_lock lk(&s.sh->app_tx_lock);
+            if (!lk.owned()) return err(EAGAIN);  // re-entered from a signal handler
             s.tx.resync();
             written = shm::dgram_write(s.tx, h, [iov, iovcnt](auto&& put) {
                 for (int i = 0; i < iovcnt; ++i) put(iov[i].iov_base, iov[i].iov_len);
@@ -117,6 +118,7 @@ result<ssize_t> op_dgram_recv(int fd, accel_socket& s, const iovec* iov, int iov
     for (;;) {
         {
             app_lock lk(&s.sh->app_rx_lock);
+            if (!lk.owned()) return err(EAGAIN);  // re-entered from a signal handler
             s.rx.resync();
             shm::dgram_header h;
             const auto st = shm::dgram_peek(s.rx, &h);
@@ -168,6 +170,7 @@ result<int> op_dgram_shutdown(int fd, accel_socket& s, int how) {
 
 int dgram_next_length(accel_socket& s) {
     app_lock lk(&s.sh->app_rx_lock);
+    if (!lk.owned()) return 0;  // re-entered from a signal handler
     s.rx.resync();
     shm::dgram_header h;
     return shm::dgram_peek(s.rx, &h) == shm::dgram_status::ok ? static_cast<int>(h.len) : 0;

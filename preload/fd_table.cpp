@@ -14,29 +14,37 @@ int g_size = 0;
 std::atomic<int> g_high{0};  // one past the highest fd ever set
 std::once_flag g_once;
 
-std::mutex g_free_mu;
-accel_socket* g_free = nullptr;
+// Recycled sockets: a lock-free stack (a signal handler may close a socket
+// while its thread is in here). Pushes are CAS loops; a pop takes the whole
+// stack with one exchange (so no ABA) and pushes back all but one.
+std::atomic<accel_socket*> g_free{nullptr};
+
+void push_free(accel_socket* s) {
+    accel_socket* head = g_free.load(std::memory_order_relaxed);
+    do {
+        s->next_free = head;
+        // release: the object's last use comes before it is seen as free.
+    } while (!g_free.compare_exchange_weak(head, s, std::memory_order_release, std::memory_order_relaxed));
+}
 
 }  // namespace
 
 accel_socket* accel_socket_new() {
-    {
-        std::lock_guard lk(g_free_mu);
-        if (g_free) {
-            accel_socket* s = g_free;
-            g_free = s->next_free;
-            s->~accel_socket();
-            return new (s) accel_socket();
+    // acquire: pairs with push_free's release.
+    if (accel_socket* list = g_free.exchange(nullptr, std::memory_order_acquire)) {
+        accel_socket* s = list;
+        for (accel_socket* rest = list->next_free; rest;) {
+            accel_socket* next = rest->next_free;
+            push_free(rest);
+            rest = next;
         }
+        s->~accel_socket();
+        return new (s) accel_socket();
     }
     return new (std::nothrow) accel_socket();
 }
 
-void accel_socket_free(accel_socket* s) {
-    std::lock_guard lk(g_free_mu);
-    s->next_free = g_free;
-    g_free = s;
-}
+void accel_socket_free(accel_socket* s) { push_free(s); }
 
 namespace fd_table {
 

@@ -265,6 +265,7 @@ result<ssize_t> op_send(int fd, accel_socket& s, const iovec* iov, int iovcnt, i
         std::size_t n = 0;
         {
             app_lock lk(&s.sh->app_tx_lock);
+            if (!lk.owned()) return err(EAGAIN);  // re-entered from a signal handler
             s.tx.resync();
             while (vi < iovcnt) {
                 const std::int64_t w = s.tx.write(static_cast<const char*>(iov[vi].iov_base) + voff,
@@ -319,6 +320,7 @@ result<ssize_t> op_recv(int fd, accel_socket& s, const iovec* iov, int iovcnt, i
         if (s.shut_rd.load(std::memory_order_relaxed)) return static_cast<ssize_t>(got);
         {
             app_lock lk(&s.sh->app_rx_lock);
+            if (!lk.owned()) return err(EAGAIN);  // re-entered from a signal handler
             s.rx.resync();
             const std::int64_t avail = s.rx.readable();
             if (avail < 0) return err(EIO);

@@ -204,6 +204,7 @@ result<int> op_ioctl(int, accel_socket& s, unsigned long req, void* arg) {
                 break;
             }
             app_lock lk(&s.sh->app_rx_lock);
+            if (!lk.owned()) return err(EAGAIN);  // re-entered from a signal handler
             s.rx.resync();
             const std::int64_t r = s.rx.readable();
             v = r < 0 ? 0 : static_cast<int>(r);
@@ -211,6 +212,7 @@ result<int> op_ioctl(int, accel_socket& s, unsigned long req, void* arg) {
         }
         case SIOCOUTQ: {
             app_lock lk(&s.sh->app_tx_lock);
+            if (!lk.owned()) return err(EAGAIN);  // re-entered from a signal handler
             s.tx.resync();
             const std::int64_t used = static_cast<std::int64_t>(s.tx.capacity()) - s.tx.free_space();
             v = static_cast<int>(used + s.sh->tx_unsent.load(std::memory_order_relaxed));

@@ -52,6 +52,7 @@ CASES=(
   "probe_close_all|closing every fd (close loop, closefrom, close_range, dup2 over them): sockets close, shunt survives"
   "probe_splice|splice between a pipe and a socket both ways, byte-exact; O_NONBLOCK vs SPLICE_F_NONBLOCK, EINVAL, EOF"
   "probe_epoll_exclusive|EPOLLEXCLUSIVE: one arrival wakes at least one of four exclusive waiters, not all"
+  "probe_signal_reentry|a signal handler writing to the socket its thread is writing to: no hang, every byte echoed"
   "probe_server_accept|server: EADDRINUSE, getsockname, SO_ACCEPTCONN, accept4 flags, echo"
 )
 
@@ -450,7 +451,7 @@ PY
 
 # --- semantic probes -------------------------------------------------------------
 for p in nonblocking_connect connect_refused eagain peek_waitall half_close reset_by_peer linger_zero \
-         dup_fork epoll_mixed sockopts rcvtimeo threads high_fd_select udp exec_inherit close_all splice epoll_exclusive; do
+         dup_fork epoll_mixed sockopts rcvtimeo threads high_fd_select udp exec_inherit close_all splice epoll_exclusive signal_reentry; do
     eval "needs_probe_$p() { [ -x \"\$PROBES/$p\" ] || echo 'probe not built'; }"
     eval "case_probe_$p() { \"\${RUN[@]}\" \"\$PROBES/$p\" \"\$PEER\"; }"
 done
