@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -24,6 +25,26 @@ policy_env read_policy_env() {
     policy_env e;
     e.enabled = env_flag("SHUNT_ACCELERATE", true);
     e.loopback = env_flag("SHUNT_LOOPBACK", false);
+    if (const char* v = std::getenv("SHUNT_ACCELERATE_NETS"); v && *v) {
+        const char* p = v;
+        while (*p) {
+            const char* end = std::strchr(p, ',');
+            const std::size_t n = end ? static_cast<std::size_t>(end - p) : std::strlen(p);
+            char item[64] = {};
+            unsigned a, b, c, d, len;
+            char extra;
+            if (n > 0 && n < sizeof item) std::memcpy(item, p, n);
+            if (n > 0 && n < sizeof item &&
+                std::sscanf(item, "%u.%u.%u.%u/%u%c", &a, &b, &c, &d, &len, &extra) == 5 && a < 256 && b < 256 &&
+                c < 256 && d < 256 && len <= 32 && e.n_nets < policy_env::k_max_nets) {
+                e.nets[e.n_nets++] = {htonl(a << 24 | b << 16 | c << 8 | d), len};
+            } else if (n > 0) {
+                e.nets_invalid = true;
+            }
+            if (!end) break;
+            p = end + 1;
+        }
+    }
     if (const char* v = std::getenv("SHUNT_BIND_ANY"); v && *v) {
         if (!std::strcmp(v, "both")) e.bind_any = any_mode::both;
         else if (!std::strcmp(v, "shunt") || !std::strcmp(v, "1")) e.bind_any = any_mode::shunt;
@@ -51,7 +72,8 @@ bool accelerate_connect(const sockaddr_in& dst, const shm::served_route* routes,
     const std::uint32_t a = dst.sin_addr.s_addr;
     if (loopback(a)) return env.loopback && n > 0;
     if (a == INADDR_ANY || a == INADDR_BROADCAST) return false;
-    return on_served_subnet(a, routes, n);
+    // Extra networks need a daemon (routes, n > 0) as much as served ones do.
+    return on_served_subnet(a, routes, n) || (n > 0 && on_served_subnet(a, env.nets, env.n_nets));
 }
 
 bool accelerate_bind(const sockaddr_in& local, const shm::served_route* routes, std::uint32_t n,

@@ -9,7 +9,10 @@
 //   loopback:  127.0.0.0/8 stays on the kernel unless SHUNT_LOOPBACK=1, which
 //              serves it inside shuntd (accelerated local IPC: both ends
 //              must run under shunt);
-//   never:     SHUNT_ACCELERATE=0, and every non-INET or non-stream socket.
+//   rules:     SHUNT_ACCELERATE_NETS=CIDR[,CIDR...] adds destinations that
+//              connect()/sendto() accelerate although no port of shuntd is
+//              on them (shuntd reaches them through its gateway);
+//   never:     SHUNT_ACCELERATE=0, and every non-INET socket.
 // Pure functions of their inputs, so unit tests pin them down.
 #pragma once
 
@@ -28,6 +31,11 @@ struct policy_env {
     any_mode bind_any = any_mode::both;  // SHUNT_BIND_ANY: both (default), shunt|1, kernel|0
     bool loopback = false;          // SHUNT_LOOPBACK (default 0)
     bool bind_any_invalid = false;  // SHUNT_BIND_ANY had a value not listed above
+    // SHUNT_ACCELERATE_NETS: extra destination networks (address in network order).
+    static constexpr unsigned k_max_nets = 16;
+    shm::served_route nets[k_max_nets] = {};
+    unsigned n_nets = 0;
+    bool nets_invalid = false;  // an entry was not A.B.C.D/LEN (it is skipped)
 };
 
 policy_env read_policy_env();

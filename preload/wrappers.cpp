@@ -82,6 +82,9 @@ const policy_env& env() {
     static const policy_env e = [] {
         policy_env p = read_policy_env();
         if (p.bind_any_invalid) log_line(log_level::warn, "SHUNT_BIND_ANY must be both, shunt or kernel; using both");
+        if (p.nets_invalid)
+            log_line(log_level::warn, "SHUNT_ACCELERATE_NETS: entries must be A.B.C.D/LEN (at most %u); others skipped",
+                     policy_env::k_max_nets);
         return p;
     }();
     return e;

@@ -68,6 +68,20 @@ TEST(Policy, AnyAddressListenersListenOnBothByDefault) {
     EXPECT_FALSE(listen_on_both(off, 2));
 }
 
+TEST(Policy, ExtraNetworksFromTheEnvironment) {
+    setenv("SHUNT_ACCELERATE_NETS", "172.20.5.0/24, bogus,10.99.0.0/16,1.2.3.4/33", 1);
+    const policy_env e = read_policy_env();
+    unsetenv("SHUNT_ACCELERATE_NETS");
+    EXPECT_TRUE(e.nets_invalid);  // " bogus" and "/33"
+    ASSERT_EQ(e.n_nets, 2u);
+    EXPECT_TRUE(accelerate_connect(addr("172.20.5.9"), routes, 2, e));
+    EXPECT_TRUE(accelerate_connect(addr("10.99.200.1"), routes, 2, e));
+    EXPECT_FALSE(accelerate_connect(addr("172.20.6.9"), routes, 2, e));
+    EXPECT_FALSE(accelerate_connect(addr("172.20.5.9"), routes, 0, e)) << "no daemon: nothing";
+    EXPECT_FALSE(accelerate_bind(addr("172.20.5.9"), routes, 2, e)) << "binding needs shuntd's own address";
+    EXPECT_FALSE(read_policy_env().nets_invalid);
+}
+
 TEST(Policy, DisabledAcceleratesNothing) {
     policy_env off;
     off.enabled = false;
