@@ -8,7 +8,10 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 
+#include <linux/capability.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "preload/app_lock.hpp"
@@ -126,7 +129,36 @@ result<accel_socket*> accelerate(int fd, int type) {
     return s;
 }
 
+namespace {
+
+// Ports below this need CAP_NET_BIND_SERVICE (the kernel's sysctl, read once).
+unsigned unprivileged_port_start() {
+    static const unsigned start = [] {
+        unsigned v = 1024;
+        if (std::FILE* f = std::fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re")) {
+            if (std::fscanf(f, "%u", &v) != 1) v = 1024;
+            std::fclose(f);
+        }
+        return v;
+    }();
+    return start;
+}
+
+// The calling thread's effective CAP_NET_BIND_SERVICE, asked now: the
+// process may have dropped privileges since it attached to shuntd, whose
+// own check only knows the credentials of that moment.
+bool may_bind_privileged() {
+    __user_cap_header_struct h{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct d[2] = {};
+    if (raw(SYS_capget, reinterpret_cast<long>(&h), reinterpret_cast<long>(d)) != 0) return false;
+    return d[CAP_NET_BIND_SERVICE / 32].effective & (1u << (CAP_NET_BIND_SERVICE % 32));
+}
+
+}  // namespace
+
 result<int> op_bind(accel_socket& s, const sockaddr_in& a) {
+    const unsigned port = ntohs(a.sin_port);
+    if (port != 0 && port < unprivileged_port_start() && !may_bind_privileged()) return err(EACCES);
     shm::command c = make_cmd(shm::op::bind, s);
     c.addr = a.sin_addr.s_addr;
     c.port = a.sin_port;

@@ -53,6 +53,7 @@ CASES=(
   "probe_splice|splice between a pipe and a socket both ways, byte-exact; O_NONBLOCK vs SPLICE_F_NONBLOCK, EINVAL, EOF"
   "probe_epoll_exclusive|EPOLLEXCLUSIVE: one arrival wakes at least one of four exclusive waiters, not all"
   "probe_signal_reentry|a signal handler writing to the socket its thread is writing to: no hang, every byte echoed"
+  "probe_bind_privileged|after dropping root: EACCES below ip_unprivileged_port_start (TCP and UDP), ephemeral ok, EADDRINUSE"
   "probe_server_accept|server: EADDRINUSE, getsockname, SO_ACCEPTCONN, accept4 flags, echo"
 )
 
@@ -455,6 +456,8 @@ for p in nonblocking_connect connect_refused eagain peek_waitall half_close rese
     eval "needs_probe_$p() { [ -x \"\$PROBES/$p\" ] || echo 'probe not built'; }"
     eval "case_probe_$p() { \"\${RUN[@]}\" \"\$PROBES/$p\" \"\$PEER\"; }"
 done
+needs_probe_bind_privileged() { [ -x "$PROBES/bind_privileged" ] || echo 'probe not built'; }
+case_probe_bind_privileged() { "${RUN[@]}" "$PROBES/bind_privileged" "$SELF"; }
 needs_probe_server_accept() { [ -x "$PROBES/server_accept" ] || echo 'probe not built'; }
 case_probe_server_accept() {
     port; local p=$P
