@@ -232,6 +232,8 @@ result<void> tcp_bind_to(engine_socket& s, std::uint32_t addr_be, std::uint16_t 
     ip_addr_set_ip4_u32_val(a, addr_be);
     if (addr_be != 0 && !local_address(addr_be)) return fail(EADDRNOTAVAIL);
     const err_t e = tcp_bind(s.pcb, &a, lwip_ntohs(port_be));
+    // No ephemeral port left for bind(port 0): Linux says EADDRINUSE.
+    if (e == ERR_BUF && port_be == 0) return fail(EADDRINUSE);
     return e == ERR_OK ? result<void>{} : fail(lwip_errno(e));
 }
 
@@ -266,7 +268,11 @@ result<void> tcp_connect_to(engine_socket& s, std::uint32_t addr_be, std::uint16
     if (!s.pcb) return fail(s.sh->so_error.load(std::memory_order_relaxed) ?: ECONNABORTED);
     ip_addr_t a;
     ip_addr_set_ip4_u32_val(a, addr_be);
+    const bool unbound = s.pcb->local_port == 0;
     const err_t e = tcp_connect(s.pcb, &a, lwip_ntohs(port_be), on_connected);
+    // lwIP answers ERR_BUF when no ephemeral port is left; Linux's connect()
+    // says EADDRNOTAVAIL.
+    if (e == ERR_BUF && unbound) return fail(EADDRNOTAVAIL);
     if (e != ERR_OK) return fail(lwip_errno(e));
     s.connecting = true;
     publish_status(s, shm::st_connecting);

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <vector>
 
+#include "lwip/tcp.h"
 #include "shm/datagram.hpp"
 #include "tests/engine/fake_app.hpp"
 
@@ -68,6 +70,126 @@ TEST(Engine, TcpOverLoopbackCarriesBytesBothWays) {
     EXPECT_EQ(back, "pong");
     EXPECT_TRUE(revents(p.client.notify) & POLLIN) << "bytes arrived: readable";
     EXPECT_TRUE(app.alive());
+}
+
+// Moves `n` bytes from one connected socket to the other; true if they all
+// arrived intact.
+bool transfer(fake_app& app, std::uint32_t from, std::uint32_t to, std::size_t n) {
+    std::string chunk(65536, '\0');
+    std::size_t sent = 0, got = 0;
+    bool same = true;
+    const bool done = app.pump_until(
+        [&] {
+            while (sent < n) {
+                const std::size_t want = std::min(chunk.size(), n - sent);
+                for (std::size_t i = 0; i < want; ++i) chunk[i] = static_cast<char>((sent + i) * 7);
+                const std::size_t w = app.send(from, chunk.data(), want);
+                sent += w;
+                if (w < want) break;
+            }
+            const std::string r = app.recv(to);
+            for (std::size_t i = 0; i < r.size(); ++i) same &= r[i] == static_cast<char>((got + i) * 7);
+            got += r.size();
+            return got >= n;
+        },
+        60.0);
+    return done && same && got == n;
+}
+
+TEST(Engine, DataFromOneByteToSixtyFourMebibytes) {
+    fake_app::options o;
+    o.ring_bytes = 256 * 1024;
+    fake_app app(o);
+    auto p = connect_pair(app, 5010);
+    EXPECT_TRUE(transfer(app, p.client.id, p.server.id, 1));
+    EXPECT_TRUE(transfer(app, p.server.id, p.client.id, 1));
+    EXPECT_TRUE(transfer(app, p.client.id, p.server.id, 64u << 20));
+    EXPECT_TRUE(transfer(app, p.server.id, p.client.id, 3u << 20));
+    EXPECT_TRUE(app.alive());
+}
+
+TEST(Engine, FinBothWays) {
+    fake_app app;
+    auto p = connect_pair(app, 5011);
+    shm::command c{};
+    c.opcode = static_cast<std::uint32_t>(shm::op::shutdown);
+    c.sock = p.client.id;
+    c.a = SHUT_WR;
+    EXPECT_EQ(app.call(c).result, 0);
+    ASSERT_TRUE(app.pump_until([&] { return app.status(p.server.id) & shm::st_rx_eof; }));
+    EXPECT_EQ(app.send(p.server.id, "after fin", 9), 9u) << "the other half still sends";
+    std::string got;
+    ASSERT_TRUE(app.pump_until([&] {
+        got += app.recv(p.client.id);
+        return got.size() >= 9;
+    }));
+    EXPECT_EQ(got, "after fin");
+    c.sock = p.server.id;
+    EXPECT_EQ(app.call(c).result, 0);
+    ASSERT_TRUE(app.pump_until([&] { return app.status(p.client.id) & shm::st_rx_eof; }));
+    EXPECT_TRUE(revents(p.client.notify) & POLLRDHUP);
+}
+
+TEST(Engine, RstBothWays) {
+    fake_app app;
+    for (int dir = 0; dir < 2; ++dir) {
+        auto p = connect_pair(app, static_cast<std::uint16_t>(5012 + dir));
+        const auto resetter = dir == 0 ? p.client : p.server;
+        const auto victim = dir == 0 ? p.server : p.client;
+        shm::command c{};
+        c.opcode = static_cast<std::uint32_t>(shm::op::close);
+        c.sock = resetter.id;
+        c.a = 1;  // SO_LINGER 0
+        EXPECT_EQ(app.call(c).result, 0);
+        ::close(resetter.notify);
+        ASSERT_TRUE(app.pump_until([&] { return app.status(victim.id) & shm::st_error; })) << "direction " << dir;
+        EXPECT_EQ(app.view().socket(victim.id)->so_error.load(), ECONNRESET);
+        EXPECT_TRUE(revents(victim.notify) & POLLHUP);
+    }
+}
+
+TEST(Engine, BacklogOverflowResetsTheExtraConnection) {
+    fake_app app;
+    auto l = app.open(SOCK_STREAM);
+    ASSERT_EQ(app.bind(l.id, "127.0.0.1", 5014), 0);
+    ASSERT_EQ(app.listen(l.id, 2), 0);
+    std::vector<fake_app::opened> clients;
+    for (int i = 0; i < 3; ++i) {
+        clients.push_back(app.open(SOCK_STREAM));
+        EXPECT_EQ(app.connect(clients.back().id, "127.0.0.1", 5014), -EINPROGRESS);
+        app.pump(20);
+    }
+    ASSERT_TRUE(app.pump_until([&] { return app.status(clients[2].id) & shm::st_error; }));
+    EXPECT_EQ(app.view().socket(l.id)->accept_ready.load(), 2u) << "the backlog holds two";
+    EXPECT_TRUE(app.status(clients[0].id) & shm::st_connected);
+    EXPECT_FALSE(app.status(clients[0].id) & shm::st_error);
+    EXPECT_EQ(app.view().socket(clients[2].id)->so_error.load(), ECONNRESET) << "the third is reset";
+    EXPECT_EQ(app.accept(l.id).result, 0);
+    EXPECT_EQ(app.accept(l.id).result, 0);
+    EXPECT_EQ(app.accept(l.id).result, -EAGAIN) << "nothing more to accept";
+}
+
+TEST(Engine, EphemeralPortExhaustion) {
+    fake_app app;
+    // Take every ephemeral port lwIP has (IANA's 49152-65535) with bare pcbs.
+    std::vector<tcp_pcb*> taken;
+    for (;;) {
+        tcp_pcb* pcb = tcp_new();
+        ASSERT_NE(pcb, nullptr);
+        if (tcp_bind(pcb, IP4_ADDR_ANY, 0) != ERR_OK) {
+            tcp_abort(pcb);
+            break;
+        }
+        taken.push_back(pcb);
+    }
+    EXPECT_GT(taken.size(), 16000u);  // all but the few earlier tests still hold
+    auto c = app.open(SOCK_STREAM);
+    EXPECT_EQ(app.connect(c.id, "127.0.0.1", 5015), -EADDRNOTAVAIL);
+    auto b = app.open(SOCK_STREAM);
+    EXPECT_EQ(app.bind(b.id, "127.0.0.1", 0), -EADDRINUSE);
+    for (tcp_pcb* pcb : taken) tcp_abort(pcb);
+    auto d = app.open(SOCK_STREAM);
+    EXPECT_EQ(app.connect(d.id, "127.0.0.1", 5015), -EINPROGRESS) << "ports are back";
 }
 
 TEST(Engine, CloseSendsQueuedBytesThenEof) {
@@ -144,6 +266,22 @@ TEST(Engine, UdpDatagramsKeepBoundariesAndSources) {
     EXPECT_EQ(got[0], "one");
     EXPECT_EQ(got[1], "three");
     EXPECT_TRUE(revents(a.notify) & POLLIN);
+    // And back: a reply to the source the datagram carried.
+    auto* ash_tx = &ash->tx;
+    shm::byte_ring_producer reply(ash_tx, app.view().tx_data(a.id), app.view().geometry().ring_bytes);
+    shm::dgram_header r{};
+    r.len = 5;
+    r.addr = inet_addr("127.0.0.1");
+    r.port = htons(6002);
+    ASSERT_TRUE(shm::dgram_write(reply, r, [](auto&& put) { put("reply", 5); }));
+    app.ring(shm::ring_kind::tx_ready, a.id);
+    shm::byte_ring_consumer brx(&sh->rx, app.view().rx_data(b.id), app.view().geometry().ring_bytes);
+    ASSERT_TRUE(app.pump_until([&] { return brx.readable() > 0; }));
+    ASSERT_EQ(shm::dgram_peek(brx, &h), shm::dgram_status::ok);
+    std::string back(h.len, '\0');
+    shm::dgram_copy_payload(brx, h, back.data(), h.len);
+    EXPECT_EQ(back, "reply");
+    EXPECT_EQ(ntohs(h.port), 6001);
 }
 
 TEST(Engine, AppLimitsGiveEmfileAndEnobufs) {
