@@ -54,9 +54,15 @@ std::int8_t netif_driver::init_cb(::netif* n) {
     n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
     n->output = etharp_output;
     n->linkoutput = &netif_driver::linkoutput_cb;
-    // lwIP verifies and generates every checksum in software (the port is
-    // configured without checksum offloads, see dpdk_port::open).
-    NETIF_SET_CHECKSUM_CTRL(n, NETIF_CHECKSUM_ENABLE_ALL);
+    // lwIP verifies every checksum and generates those the port cannot
+    // (dpdk_port::open enables the TX offloads it advertises; transmit()
+    // marks each mbuf for them).
+    const csum_caps& caps = static_cast<netif_driver*>(n->state)->port_.tx_csum();
+    u16_t ctrl = NETIF_CHECKSUM_ENABLE_ALL;
+    if (caps.ipv4) ctrl &= static_cast<u16_t>(~NETIF_CHECKSUM_GEN_IP);
+    if (caps.tcp) ctrl &= static_cast<u16_t>(~NETIF_CHECKSUM_GEN_TCP);
+    if (caps.udp) ctrl &= static_cast<u16_t>(~NETIF_CHECKSUM_GEN_UDP);
+    NETIF_SET_CHECKSUM_CTRL(n, ctrl);
     return ERR_OK;
 }
 
@@ -79,6 +85,18 @@ std::int8_t netif_driver::transmit(pbuf* p) {
     if (!m) {
         bump(counters_.tx_nombuf, 1);
         return ERR_MEM;
+    }
+    const csum_caps& caps = port_.tx_csum();
+    if (caps.ipv4 || caps.tcp || caps.udp) {
+        const tx_offload o = prepare_tx_offload(rte_pktmbuf_mtod(m, std::uint8_t*), rte_pktmbuf_data_len(m), caps);
+        if (o.l3_len) {
+            m->l2_len = o.l2_len;
+            m->l3_len = o.l3_len;
+            m->ol_flags |= RTE_MBUF_F_TX_IPV4;
+            if (o.ip) m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
+            if (o.tcp) m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+            if (o.udp) m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
+        }
     }
     txq_[txn_++] = m;
     if (txn_ == k_burst) flush_tx();

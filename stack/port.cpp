@@ -33,9 +33,17 @@ result<std::unique_ptr<dpdk_port>> dpdk_port::open(const std::string& name, rte_
     if (int rc = rte_eth_dev_info_get(id, &info); rc != 0) return dpdk_error(rc, name + ": device info");
     port->driver_ = info.driver_name ? info.driver_name : "?";
 
-    // No offloads are requested: lwIP computes every checksum in software
-    // (TX offload needs per-mbuf l2/l3 lengths and a pseudo-header sum).
+    // TX checksum offloads the port advertises are used (the netif then
+    // leaves those checksums to the NIC, see stack/csum_offload.hpp); RX
+    // checksums stay lwIP's (a NIC's "unknown" verdicts would need software
+    // checks anyway). Virtual ports (AF_XDP, AF_PACKET on veth) advertise none.
     rte_eth_conf conf{};
+    port->csum_.ipv4 = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+    port->csum_.tcp = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+    port->csum_.udp = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+    if (port->csum_.ipv4) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+    if (port->csum_.tcp) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+    if (port->csum_.udp) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
     if (int rc = rte_eth_dev_configure(id, 1, 1, &conf); rc != 0)
         return dpdk_error(rc, name + ": configure");
 

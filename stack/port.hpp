@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+#include "stack/csum_offload.hpp"
+
 #include "base/result.hpp"
 
 struct rte_mbuf;
@@ -41,6 +43,8 @@ public:
     const std::string& driver() const { return driver_; }
     const std::array<std::uint8_t, 6>& mac() const { return mac_; }
     std::uint16_t mtu() const { return mtu_; }
+    // TX checksum offloads in use (those the port advertises).
+    const csum_caps& tx_csum() const { return csum_; }
 
     // Worker-lcore only: poll queue 0.
     std::uint16_t rx_burst(rte_mbuf** pkts, std::uint16_t n);
@@ -57,6 +61,7 @@ private:
     std::string driver_;
     std::array<std::uint8_t, 6> mac_{};
     std::uint16_t mtu_ = 1500;
+    csum_caps csum_;
     bool started_ = false;
 };
 
