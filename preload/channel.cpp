@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/un.h>
 #include <time.h>
 
@@ -14,6 +15,7 @@
 #include <mutex>
 
 #include "preload/log.hpp"
+#include "preload/syscall_hook.hpp"
 #include "shm/fd_passing.hpp"
 #include "shm/futex.hpp"
 #include "shm/protocol.hpp"
@@ -32,6 +34,20 @@ std::uint64_t now_ns() {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+// shunt's own fds live high (below 1024 and the fd limit), out of the way of
+// the low numbers an app assumes are free (e.g. dup2 onto fd 5 in spawn file
+// actions). Returns the new fd (the old one closed), or fd if none is free.
+int move_high(int fd) {
+    rlimit rl{};
+    long base = 992;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1024) base = static_cast<long>(rl.rlim_cur) - 32;
+    if (base <= fd) return fd;
+    const long moved = shm::sys::raw(SYS_fcntl, fd, F_DUPFD_CLOEXEC, base);
+    if (moved < 0) return fd;
+    shm::sys::close(fd);
+    return static_cast<int>(moved);
 }
 
 }  // namespace
@@ -107,7 +123,10 @@ bool channel::attach() {
         shm::sys::close(memfd);
         return give_up("segment header", EPROTO);
     }
-    seg_fd_ = memfd;  // kept (close-on-exec) for a handover across exec
+    seg_fd_ = move_high(memfd);  // kept (close-on-exec) for a handover across exec
+    ctl_ = move_high(ctl_);
+    shunt_own_fds[0] = ctl_;
+    shunt_own_fds[1] = seg_fd_;
     // Seal the control socket's receive timeout back to blocking-forever: it is
     // only ever polled for hang-up from now on.
     tv = {0, 0};
@@ -145,6 +164,8 @@ channel* channel::adopt(int ctl, int seg, std::uint64_t size) {
     }
     c->ctl_ = ctl;
     c->seg_fd_ = seg;
+    shunt_own_fds[0] = ctl;
+    shunt_own_fds[1] = seg;
     g_channel = c;
     // release: pairs with the acquire in get()/existing(); the channel is complete.
     g_state.store(1, std::memory_order_release);
@@ -164,6 +185,8 @@ bool channel::move_own_fd(int fd) {
     if (moved < 0) return true;  // no fd left: the number stays ours
     if (fd == c->ctl_) c->ctl_ = static_cast<int>(moved);
     else c->seg_fd_ = static_cast<int>(moved);
+    shunt_own_fds[0] = c->ctl_;
+    shunt_own_fds[1] = c->seg_fd_;
     shm::sys::close(fd);
     return true;
 }

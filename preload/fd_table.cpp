@@ -9,8 +9,6 @@ namespace shunt::preload {
 namespace {
 
 constexpr int k_max_fds = 1 << 20;
-std::atomic<accel_socket*>* g_table = nullptr;
-int g_size = 0;
 std::atomic<int> g_high{0};  // one past the highest fd ever set
 std::once_flag g_once;
 
@@ -48,6 +46,11 @@ void accel_socket_free(accel_socket* s) { push_free(s); }
 
 namespace fd_table {
 
+namespace detail {
+std::atomic<accel_socket*>* table = nullptr;
+int size = 0;
+}  // namespace detail
+
 void init() noexcept {
     std::call_once(g_once, [] {
         rlimit rl{};
@@ -58,30 +61,30 @@ void init() noexcept {
         void* p = mmap(nullptr, sizeof(std::atomic<accel_socket*>) * static_cast<std::size_t>(n),
                        PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (p == MAP_FAILED) return;
-        g_table = static_cast<std::atomic<accel_socket*>*>(p);
-        g_size = n;
+        fd_table::detail::table = static_cast<std::atomic<accel_socket*>*>(p);
+        fd_table::detail::size = n;
     });
 }
 
 int capacity() noexcept { return g_high.load(std::memory_order_relaxed); }
 
 accel_socket* get(int fd) noexcept {
-    if (fd < 0 || fd >= g_size) return nullptr;
+    if (fd < 0 || fd >= fd_table::detail::size) return nullptr;
     // acquire: pairs with set()'s release, so the socket is fully built.
-    return g_table[fd].load(std::memory_order_acquire);
+    return fd_table::detail::table[fd].load(std::memory_order_acquire);
 }
 
 void set(int fd, accel_socket* s) noexcept {
-    if (fd < 0 || fd >= g_size) return;
-    g_table[fd].store(s, std::memory_order_release);
+    if (fd < 0 || fd >= fd_table::detail::size) return;
+    fd_table::detail::table[fd].store(s, std::memory_order_release);
     int h = g_high.load(std::memory_order_relaxed);
     while (h <= fd && !g_high.compare_exchange_weak(h, fd + 1, std::memory_order_relaxed)) {
     }
 }
 
 accel_socket* take(int fd) noexcept {
-    if (fd < 0 || fd >= g_size) return nullptr;
-    return g_table[fd].exchange(nullptr, std::memory_order_acq_rel);
+    if (fd < 0 || fd >= fd_table::detail::size) return nullptr;
+    return fd_table::detail::table[fd].exchange(nullptr, std::memory_order_acq_rel);
 }
 
 }  // namespace fd_table

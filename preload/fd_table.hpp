@@ -21,6 +21,14 @@ void for_each(F&& f);
 // One past the highest fd ever accelerated (the range for_each visits).
 int capacity() noexcept;
 
+// The table itself, for the syscall hook's fast path (which may use only
+// general registers and so calls nothing): entry fd is non-null when fd is
+// accelerated; `size` entries; set up by init().
+namespace detail {
+extern std::atomic<accel_socket*>* table;
+extern int size;
+}  // namespace detail
+
 }  // namespace shunt::preload::fd_table
 
 namespace shunt::preload::fd_table {

@@ -115,8 +115,19 @@ SHUNT_EXPORT void closefrom(int lowfd) {
 
 namespace {
 
+// Calls on an accelerated fd go to the kernel by raw syscall: through libc
+// they would meet the syscall hook, which hands them back to these wrappers.
+int raw_result(long r) {
+    if (r < 0) {
+        errno = static_cast<int>(-r);
+        return -1;
+    }
+    return static_cast<int>(r);
+}
+
 int fcntl_common(decltype(real::fcntl) fn, int fd, int cmd, void* arg) {
-    const int r = fn(fd, cmd, arg);
+    const int r = fd_table::get(fd) ? raw_result(shm::sys::raw(SYS_fcntl, fd, cmd, reinterpret_cast<long>(arg)))
+                                    : fn(fd, cmd, arg);
     if (r < 0) return r;
     accel_socket* s = fd_table::get(fd);
     if (!s) return r;
@@ -147,7 +158,7 @@ SHUNT_EXPORT int fcntl64(int fd, int cmd, ...) {
 }
 
 SHUNT_EXPORT int dup(int fd) {
-    const int r = real::dup(fd);
+    const int r = fd_table::get(fd) ? raw_result(shm::sys::raw(SYS_dup, fd)) : real::dup(fd);
     if (r >= 0)
         if (accel_socket* s = fd_table::get(fd)) (void)dup_into(r, s);
     return r;
@@ -155,7 +166,8 @@ SHUNT_EXPORT int dup(int fd) {
 
 SHUNT_EXPORT int dup2(int oldfd, int newfd) {
     if (oldfd != newfd) channel::move_own_fd(newfd);  // the app takes that number
-    const int r = real::dup2(oldfd, newfd);
+    const int r = fd_table::get(oldfd) || fd_table::get(newfd) ? raw_result(shm::sys::raw(SYS_dup2, oldfd, newfd))
+                                                               : real::dup2(oldfd, newfd);
     if (r < 0 || oldfd == newfd) return r;
     replaced(newfd);
     if (accel_socket* s = fd_table::get(oldfd)) (void)dup_into(newfd, s);
@@ -164,7 +176,9 @@ SHUNT_EXPORT int dup2(int oldfd, int newfd) {
 
 SHUNT_EXPORT int dup3(int oldfd, int newfd, int flags) {
     if (oldfd != newfd) channel::move_own_fd(newfd);
-    const int r = real::dup3(oldfd, newfd, flags);
+    const int r = fd_table::get(oldfd) || fd_table::get(newfd)
+                      ? raw_result(shm::sys::raw(SYS_dup3, oldfd, newfd, flags))
+                      : real::dup3(oldfd, newfd, flags);
     if (r < 0) return r;
     replaced(newfd);
     if (accel_socket* s = fd_table::get(oldfd)) (void)dup_into(newfd, s);

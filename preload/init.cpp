@@ -10,6 +10,7 @@
 #include "preload/fd_table.hpp"
 #include "preload/real.hpp"
 #include "preload/socket_ops.hpp"
+#include "preload/syscall_hook.hpp"
 
 extern "C" __attribute__((visibility("default"))) const char* shunt_version() noexcept {
     return PACKAGE_VERSION;
@@ -21,6 +22,7 @@ __attribute__((constructor)) void shunt_init() noexcept {
     shunt::preload::real::resolve();
     shunt::preload::fd_table::init();
     shunt::preload::handover::adopt();  // sockets an exec'ing image handed over
+    shunt::preload::syscall_hook::install();  // libc's own syscalls (SHUNT_SYSCALL_HOOK=0: off)
 }
 
 // An orderly exit closes every socket as the kernel does when a process

@@ -13,6 +13,7 @@
 #include "preload/exec_handover.hpp"
 #include "preload/fd_table.hpp"
 #include "preload/real.hpp"
+#include "preload/syscall_hook.hpp"
 
 #define SHUNT_EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -63,7 +64,9 @@ template <typename Spawn>
 int spawn_with_handover(char* const* envp, Spawn&& spawn) {
     std::string entry = handover::prepare(true);
     std::vector<char*> env = handover::environment(envp ? envp : environ, entry);
+    shunt_spawning = 1;  // the child shares this memory and TLS until it execs
     const int r = spawn(env.data());  // 0 or an error number (errno untouched)
+    shunt_spawning = 0;
     handover::finish(true, r != 0);
     return r;
 }

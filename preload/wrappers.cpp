@@ -511,7 +511,10 @@ SHUNT_EXPORT int ioctl(int fd, unsigned long req, ...) {
     va_end(ap);
     if (accel_socket* s = fd_table::get(fd)) {
         if (req == FIONBIO) {
-            const int r = real::ioctl(fd, req, arg);  // the fd's file flag follows
+            // The fd's file flag follows (by raw syscall: see fd_wrappers.cpp).
+            const long rr = shm::sys::raw(SYS_ioctl, fd, static_cast<long>(req), reinterpret_cast<long>(arg));
+            if (rr < 0) errno = static_cast<int>(-rr);
+            const int r = rr < 0 ? -1 : 0;
             if (r == 0) s->nonblocking.store(*static_cast<int*>(arg) != 0, std::memory_order_relaxed);
             return r;
         }

@@ -1,0 +1,129 @@
+// Where patched libc syscall sites land (after preload/syscall_entry.S):
+// the fast path decides, with general registers only, whether a call
+// concerns an accelerated fd or one of shunt's own fds; the slow path runs
+// it through libshunt's symbol wrappers, which already implement every
+// operation with the kernel's semantics, and turns their errno into the
+// syscall's -errno. Everything else goes to the kernel from the entry.
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "preload/fd_table.hpp"
+#include "preload/syscall_hook.hpp"
+
+namespace {
+
+struct syscall_frame {
+    long nr;
+    long a[6];
+    long ret;
+};
+
+// Accelerated, or one of shunt's own fds.
+__attribute__((target("general-regs-only"))) inline bool ours(long fd) {
+    using namespace shunt::preload;
+    if (fd < 0) return false;
+    if (fd == shunt_own_fds[0] || fd == shunt_own_fds[1]) return true;
+    return fd < fd_table::detail::size && fd_table::detail::table[fd].load(std::memory_order_relaxed) != nullptr;
+}
+
+}  // namespace
+
+extern "C" {
+
+// XSAVE area size for the enabled state components (set by the installer).
+__attribute__((visibility("hidden"))) unsigned long shunt_xsave_size = 4096;
+__attribute__((visibility("hidden"))) int shunt_own_fds[2] = {-1, -1};
+__attribute__((visibility("hidden"))) thread_local int shunt_spawning __attribute__((tls_model("initial-exec"))) = 0;
+
+// 0: the kernel's; 1: ours (the slow path).
+__attribute__((visibility("hidden"), target("general-regs-only"))) int shunt_syscall_fast(const syscall_frame* f) {
+    if (shunt_spawning) return 0;  // a posix_spawn child before its exec
+    switch (f->nr) {
+        case SYS_read: case SYS_write: case SYS_readv: case SYS_writev:
+        case SYS_sendto: case SYS_recvfrom: case SYS_sendmsg: case SYS_recvmsg:
+        case SYS_sendmmsg: case SYS_recvmmsg: case SYS_shutdown: case SYS_bind: case SYS_listen:
+        case SYS_connect: case SYS_accept: case SYS_accept4: case SYS_getsockname: case SYS_getpeername:
+        case SYS_setsockopt: case SYS_getsockopt: case SYS_fcntl: case SYS_ioctl: case SYS_dup:
+        case SYS_close:
+            return ours(f->a[0]) ? 1 : 0;
+        case SYS_dup2: case SYS_dup3:
+            return ours(f->a[0]) || ours(f->a[1]) ? 1 : 0;
+        case SYS_sendfile:
+            return ours(f->a[0]) ? 1 : 0;  // out_fd
+        case SYS_splice:
+            return ours(f->a[0]) || ours(f->a[2]) ? 1 : 0;
+        case SYS_close_range:
+            return 1;  // the range may cover accelerated fds or shunt's own (rare: no fast path)
+        default:
+            return 0;
+    }
+}
+
+__attribute__((visibility("hidden"))) void shunt_syscall_slow(syscall_frame* f) {
+    const int saved = errno;
+    long r = -1;
+    const long* a = f->a;
+    auto i = [a](int k) { return static_cast<int>(a[k]); };
+    auto p = [a](int k) { return reinterpret_cast<void*>(a[k]); };
+    switch (f->nr) {
+        case SYS_read: r = ::read(i(0), p(1), static_cast<size_t>(a[2])); break;
+        case SYS_write: r = ::write(i(0), p(1), static_cast<size_t>(a[2])); break;
+        case SYS_readv: r = ::readv(i(0), static_cast<const iovec*>(p(1)), i(2)); break;
+        case SYS_writev: r = ::writev(i(0), static_cast<const iovec*>(p(1)), i(2)); break;
+        case SYS_sendto:
+            r = ::sendto(i(0), p(1), static_cast<size_t>(a[2]), i(3), static_cast<const sockaddr*>(p(4)),
+                         static_cast<socklen_t>(a[5]));
+            break;
+        case SYS_recvfrom:
+            r = ::recvfrom(i(0), p(1), static_cast<size_t>(a[2]), i(3), static_cast<sockaddr*>(p(4)),
+                           static_cast<socklen_t*>(p(5)));
+            break;
+        case SYS_sendmsg: r = ::sendmsg(i(0), static_cast<const msghdr*>(p(1)), i(2)); break;
+        case SYS_recvmsg: r = ::recvmsg(i(0), static_cast<msghdr*>(p(1)), i(2)); break;
+        case SYS_sendmmsg: r = ::sendmmsg(i(0), static_cast<mmsghdr*>(p(1)), static_cast<unsigned>(a[2]), i(3)); break;
+        case SYS_recvmmsg:
+            r = ::recvmmsg(i(0), static_cast<mmsghdr*>(p(1)), static_cast<unsigned>(a[2]), i(3),
+                           static_cast<timespec*>(p(4)));
+            break;
+        case SYS_shutdown: r = ::shutdown(i(0), i(1)); break;
+        case SYS_bind: r = ::bind(i(0), static_cast<const sockaddr*>(p(1)), static_cast<socklen_t>(a[2])); break;
+        case SYS_listen: r = ::listen(i(0), i(1)); break;
+        case SYS_connect: r = ::connect(i(0), static_cast<const sockaddr*>(p(1)), static_cast<socklen_t>(a[2])); break;
+        case SYS_accept: r = ::accept(i(0), static_cast<sockaddr*>(p(1)), static_cast<socklen_t*>(p(2))); break;
+        case SYS_accept4:
+            r = ::accept4(i(0), static_cast<sockaddr*>(p(1)), static_cast<socklen_t*>(p(2)), i(3));
+            break;
+        case SYS_getsockname: r = ::getsockname(i(0), static_cast<sockaddr*>(p(1)), static_cast<socklen_t*>(p(2))); break;
+        case SYS_getpeername: r = ::getpeername(i(0), static_cast<sockaddr*>(p(1)), static_cast<socklen_t*>(p(2))); break;
+        case SYS_setsockopt: r = ::setsockopt(i(0), i(1), i(2), p(3), static_cast<socklen_t>(a[4])); break;
+        case SYS_getsockopt: r = ::getsockopt(i(0), i(1), i(2), p(3), static_cast<socklen_t*>(p(4))); break;
+        case SYS_fcntl: r = ::fcntl(i(0), i(1), p(2)); break;
+        case SYS_ioctl: r = ::ioctl(i(0), static_cast<unsigned long>(a[1]), p(2)); break;
+        case SYS_dup: r = ::dup(i(0)); break;
+        case SYS_dup2: r = ::dup2(i(0), i(1)); break;
+        case SYS_dup3: r = ::dup3(i(0), i(1), i(2)); break;
+        case SYS_close: r = ::close(i(0)); break;
+        case SYS_close_range:
+            r = ::close_range(static_cast<unsigned>(a[0]), static_cast<unsigned>(a[1]), i(2));
+            break;
+        case SYS_sendfile:
+            r = ::sendfile(i(0), i(1), static_cast<off_t*>(p(2)), static_cast<size_t>(a[3]));
+            break;
+        case SYS_splice:
+            r = ::splice(i(0), static_cast<loff_t*>(p(1)), i(2), static_cast<loff_t*>(p(3)),
+                         static_cast<size_t>(a[4]), static_cast<unsigned>(a[5]));
+            break;
+        default: r = -1; errno = ENOSYS; break;
+    }
+    f->ret = r < 0 ? -errno : r;
+    errno = saved;  // libc's code around the site sets errno from the result
+}
+
+}  // extern "C"

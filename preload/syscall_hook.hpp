@@ -1,0 +1,35 @@
+// The syscall-level interposer (as libsyscall_intercept does it, without it):
+// at load, before the app's main, every `syscall` instruction in libc's text
+// that can be patched safely jumps to a trampoline that calls shunt's
+// dispatcher (preload/syscall_dispatch.cpp via preload/syscall_entry.S), so
+// libc's internal calls — stdio on a socket, closefrom's close_range, the
+// resolver — reach accelerated sockets too. See docs/libshunt.md.
+#pragma once
+
+#include <cstdint>
+
+extern "C" {
+// shunt's own fds (control socket, segment memfd), -1 when none: the fast
+// path treats calls on them as shunt's (kept current by the channel).
+extern int shunt_own_fds[2];
+// Set by a thread while posix_spawn runs: the child runs in its memory and
+// with its TLS (CLONE_VM|CLONE_VFORK) until it execs, and its dup2/close of
+// inherited fds (spawn file actions) are its own fd table's business — the
+// hook sends them straight to the kernel. initial-exec: readable with no call.
+extern thread_local int shunt_spawning __attribute__((tls_model("initial-exec")));
+}
+
+namespace shunt::preload::syscall_hook {
+
+struct report {
+    bool enabled = false;     // SHUNT_SYSCALL_HOOK != 0 and libc found
+    std::uint32_t patched = 0;
+    std::uint32_t skipped = 0;  // syscall instructions left alone (unsafe to patch)
+};
+
+// Patches libc (once, from libshunt's constructor). Never aborts the app: a
+// site it cannot patch safely is counted and left as it is.
+void install() noexcept;
+const report& last_report() noexcept;
+
+}  // namespace shunt::preload::syscall_hook
