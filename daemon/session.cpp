@@ -320,7 +320,10 @@ int session::take_fd(std::uint64_t tag) {
         shm::fd_message m{};
         int fd = -1;
         const ssize_t n = shm::recv_with_fd(ctl_fd_, &m, sizeof m, &fd, MSG_DONTWAIT);
-        if (n <= 0) return -1;
+        // SOCK_SEQPACKET delivers empty messages, and one can carry an fd:
+        // n == 0 with an fd is a malformed message (closing the fd), not a
+        // hang-up; found by tests/fuzz/fuzz_segment (each leaked an fd).
+        if (n < 0 || (n == 0 && fd < 0)) return -1;
         if (n != sizeof m || fd < 0) {
             if (fd >= 0) close(fd);
             fail("malformed message on the control socket");
@@ -463,7 +466,12 @@ void session::describe_sockets(std::vector<socket_report>& out) const {
 }
 
 session_report session::report() const {
-    return session_report{who_, in_use_, seg_.resident_bytes()};
+    session_report r{who_, in_use_, seg_.resident_bytes()};
+    const shm::app_info* a = seg_.view().app();
+    r.syscall_hook = a->syscall_hook.load(std::memory_order_relaxed) != 0;
+    r.syscall_patched = a->syscall_patched.load(std::memory_order_relaxed);
+    r.syscall_skipped = a->syscall_skipped.load(std::memory_order_relaxed);
+    return r;
 }
 
 }  // namespace shunt::daemon

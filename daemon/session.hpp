@@ -48,6 +48,9 @@ struct session_report {
     app_identity who;
     std::uint32_t sockets = 0;
     std::uint64_t segment_bytes = 0;
+    // As the app reports them (untrusted, shown only).
+    bool syscall_hook = false;
+    std::uint32_t syscall_patched = 0, syscall_skipped = 0;
 };
 
 class session {

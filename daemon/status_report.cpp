@@ -282,6 +282,9 @@ std::string apps_json(const daemon_view& v) {
                 .field("worker", std::uint64_t{r.lcore})
                 .field("sockets", std::uint64_t{a.sockets})
                 .field("segment_bytes", a.segment_bytes)
+                .field("syscall_hook", a.syscall_hook)
+                .field("syscall_sites_patched", std::uint64_t{a.syscall_patched})
+                .field("syscall_sites_skipped", std::uint64_t{a.syscall_skipped})
                 .end_object();
         }
     }

@@ -149,6 +149,11 @@ bool channel::map_segment(int memfd, std::uint64_t size) {
         return false;
     }
     view_ = shm::segment_view(base, g);
+    // What this process reports of itself (shuntctl apps).
+    const auto& hook = syscall_hook::last_report();
+    view_.app()->syscall_hook.store(hook.enabled, std::memory_order_relaxed);
+    view_.app()->syscall_patched.store(hook.patched, std::memory_order_relaxed);
+    view_.app()->syscall_skipped.store(hook.skipped, std::memory_order_relaxed);
     return true;
 }
 

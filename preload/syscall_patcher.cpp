@@ -32,14 +32,18 @@
 // happens in libshunt's constructor, before the app's main; it is skipped
 // when another thread already runs (code being rewritten under it).
 #include <cpuid.h>
+#include <time.h>
 #include <dirent.h>
 #include <link.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <capstone/capstone.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -60,12 +64,14 @@ report g_report;
 struct libc_image {
     std::uintptr_t text = 0, text_end = 0;  // the executable PT_LOAD
     const std::uint8_t* eh_frame_hdr = nullptr;
+    std::string path;
 };
 
 int find_libc(dl_phdr_info* info, size_t, void* arg) {
     const char* name = info->dlpi_name;
     if (!name || !std::strstr(name, "/libc.so.6")) return 0;
     auto* img = static_cast<libc_image*>(arg);
+    img->path = name;
     for (int i = 0; i < info->dlpi_phnum; ++i) {
         const ElfW(Phdr)& ph = info->dlpi_phdr[i];
         if (ph.p_type == PT_LOAD && (ph.p_flags & PF_X)) {
@@ -262,8 +268,17 @@ bool choose_window(const std::vector<insn>& ins, std::size_t k, std::uintptr_t t
     return true;
 }
 
-void emit_trampoline(emitter& e, const std::vector<insn>& ins, const site& s, std::uintptr_t entry_slot) {
-    for (std::size_t i = s.first; i < s.syscall; ++i) relocate(e, ins[i]);
+// One site to patch: the instructions its jmp replaces, in order, one of
+// them the syscall (absolute addresses).
+struct planned_site {
+    std::vector<insn> window;
+    std::size_t syscall = 0;  // index in window
+    std::uintptr_t start() const { return window.front().addr; }
+    std::size_t length() const { return window.back().addr + window.back().size - start(); }
+};
+
+void emit_trampoline(emitter& e, const planned_site& p, std::uintptr_t entry_slot) {
+    for (std::size_t i = 0; i < p.syscall; ++i) relocate(e, p.window[i]);
     std::vector<std::size_t> to_raw;
     for (std::uint32_t nr : {56u, 58u, 435u}) {  // clone, vfork, clone3
         e.u8(0x3d);                               // cmp $imm32, %eax
@@ -286,9 +301,149 @@ void emit_trampoline(emitter& e, const std::vector<insn>& ins, const site& s, st
     for (std::size_t at : to_raw) e.patch_rel32(at, raw);
     e.u8(0x0f);
     e.u8(0x05);                                   // raw: syscall
-    for (std::size_t i = s.syscall + 1; i <= s.last; ++i) relocate(e, ins[i]);
+    for (std::size_t i = p.syscall + 1; i < p.window.size(); ++i) relocate(e, p.window[i]);
     e.u8(0xe9);                                   // back to the code after the window
-    e.rel32_to(ins[s.last].addr + ins[s.last].size);
+    e.rel32_to(p.start() + p.length());
+}
+
+
+// --- Finding the sites: the full scan ----------------------------------------
+
+std::vector<planned_site> scan(const libc_image& img, const std::vector<std::uintptr_t>& starts,
+                               const std::vector<std::uintptr_t>& hits) {
+    std::vector<planned_site> plan;
+    csh h;
+    if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) return plan;
+    cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+    std::vector<insn> ins;
+    std::unordered_set<std::uintptr_t> targets;
+    std::uintptr_t done_until = 0;
+    for (std::uintptr_t hit : hits) {
+        if (hit < done_until) continue;  // its function was handled already
+        auto it = std::upper_bound(starts.begin(), starts.end(), hit);
+        if (it == starts.begin()) continue;
+        const std::uintptr_t fn = *(it - 1);
+        const std::uintptr_t fn_end = it == starts.end() ? img.text_end : std::min<std::uintptr_t>(*it, img.text_end);
+        if (fn < img.text) continue;
+        done_until = fn_end;
+        ins.clear();
+        targets.clear();
+        disassemble(h, fn, fn_end, ins, targets);
+        for (std::size_t k = 0; k < ins.size(); ++k) {
+            if (ins[k].k != k_syscall) continue;
+            site st{};
+            if (!choose_window(ins, k, img.text, fn_end, targets, &st)) {
+                ++g_report.skipped;
+                continue;
+            }
+            planned_site p;
+            p.window.assign(ins.begin() + static_cast<std::ptrdiff_t>(st.first),
+                            ins.begin() + static_cast<std::ptrdiff_t>(st.last) + 1);
+            p.syscall = st.syscall - st.first;
+            plan.push_back(std::move(p));
+        }
+    }
+    cs_close(&h);
+    return plan;
+}
+
+// --- The plan cache: a scan costs ~10-50 ms at every exec, so its result is
+// kept per libc file (inode, size, mtime) under ${TMPDIR:-/tmp}/shunt-hook-UID/
+// and checked byte for byte against the running libc before use.
+
+constexpr std::uint64_t k_cache_magic = 0x314b4854554e4853ull;  // "SHUNTHK1"
+
+struct cache_insn {
+    std::uint32_t off;   // from the text's start
+    std::uint8_t size, kind;
+    std::uint8_t bytes[15];
+    std::uint8_t pad;
+    std::int64_t target;  // from the text's start (branches)
+};
+static_assert(sizeof(cache_insn) == 32);
+
+std::string cache_path(const libc_image& img) {
+    struct stat st{};
+    if (img.path.empty() || stat(img.path.c_str(), &st) != 0) return {};
+    const char* tmp = std::getenv("TMPDIR");
+    const std::string dir = std::string(tmp && *tmp == '/' ? tmp : "/tmp") + "/shunt-hook-" + std::to_string(getuid());
+    if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return {};
+    struct stat ds{};
+    // Only a private directory of ours: nobody else may plant a plan.
+    if (lstat(dir.c_str(), &ds) != 0 || !S_ISDIR(ds.st_mode) || ds.st_uid != getuid() || (ds.st_mode & 077)) return {};
+    return dir + "/libc-" + std::to_string(st.st_ino) + "-" + std::to_string(st.st_size) + "-" +
+           std::to_string(st.st_mtime) + "-" + PACKAGE_VERSION + ".plan";
+}
+
+bool load_plan(const std::string& path, const libc_image& img, std::vector<planned_site>* plan) {
+    if (path.empty()) return false;
+    FILE* f = std::fopen(path.c_str(), "rbe");
+    if (!f) return false;
+    std::uint64_t head[3];
+    bool ok = std::fread(head, sizeof head, 1, f) == 1 && head[0] == k_cache_magic && head[1] == img.text_end - img.text;
+    const auto n_sites = static_cast<std::uint32_t>(head[2]);
+    std::uint32_t skipped = static_cast<std::uint32_t>(head[2] >> 32);
+    std::vector<planned_site> out;
+    for (std::uint32_t i = 0; ok && i < n_sites; ++i) {
+        std::uint8_t n = 0, sc = 0;
+        ok = std::fread(&n, 1, 1, f) == 1 && std::fread(&sc, 1, 1, f) == 1 && n > 0 && n <= 8 && sc < n;
+        planned_site p;
+        p.syscall = sc;
+        for (std::uint8_t k = 0; ok && k < n; ++k) {
+            cache_insn c;
+            ok = std::fread(&c, sizeof c, 1, f) == 1 && c.size > 0 && c.size <= sizeof c.bytes &&
+                 c.off + c.size <= img.text_end - img.text && c.kind <= k_ret;
+            if (!ok) break;
+            insn in{};
+            in.addr = img.text + c.off;
+            in.size = c.size;
+            in.k = static_cast<kind>(c.kind);
+            in.target = static_cast<std::uintptr_t>(static_cast<std::int64_t>(img.text) + c.target);
+            std::memcpy(in.bytes, c.bytes, c.size);
+            // The running libc must hold exactly these bytes.
+            ok = std::memcmp(reinterpret_cast<const void*>(in.addr), in.bytes, in.size) == 0 &&
+                 (k == 0 || in.addr == p.window.back().addr + p.window.back().size);
+            p.window.push_back(in);
+        }
+        if (ok) ok = p.window[sc].k == k_syscall;
+        out.push_back(std::move(p));
+    }
+    std::fclose(f);
+    if (!ok) return false;
+    g_report.skipped = skipped;
+    *plan = std::move(out);
+    return true;
+}
+
+void save_plan(const std::string& path, const libc_image& img, const std::vector<planned_site>& plan) {
+    if (path.empty()) return;
+    std::string tmp = path + ".XXXXXX";
+    const int fd = mkstemp(tmp.data());
+    if (fd < 0) return;
+    FILE* f = fdopen(fd, "wb");
+    if (!f) {
+        ::close(fd);
+        unlink(tmp.c_str());
+        return;
+    }
+    const std::uint64_t head[3] = {k_cache_magic, img.text_end - img.text,
+                                   plan.size() | (std::uint64_t{g_report.skipped} << 32)};
+    bool ok = std::fwrite(head, sizeof head, 1, f) == 1;
+    for (const planned_site& p : plan) {
+        const std::uint8_t n = static_cast<std::uint8_t>(p.window.size()), sc = static_cast<std::uint8_t>(p.syscall);
+        ok = ok && std::fwrite(&n, 1, 1, f) == 1 && std::fwrite(&sc, 1, 1, f) == 1;
+        for (const insn& in : p.window) {
+            cache_insn c{};
+            c.off = static_cast<std::uint32_t>(in.addr - img.text);
+            c.size = in.size;
+            c.kind = static_cast<std::uint8_t>(in.k);
+            std::memcpy(c.bytes, in.bytes, std::min<std::size_t>(in.size, sizeof c.bytes));
+            c.target = static_cast<std::int64_t>(in.target) - static_cast<std::int64_t>(img.text);
+            ok = ok && std::fwrite(&c, sizeof c, 1, f) == 1;
+        }
+    }
+    ok = std::fclose(f) == 0 && ok;
+    if (!ok || rename(tmp.c_str(), path.c_str()) != 0) unlink(tmp.c_str());
 }
 
 constexpr std::size_t k_max_trampoline = 128;
@@ -332,7 +487,14 @@ bool xsave_ready() {
 
 const report& last_report() noexcept { return g_report; }
 
+static long phase_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
 void install() noexcept {
+    const long t0 = phase_ns();
     const char* env = std::getenv("SHUNT_SYSCALL_HOOK");
     if (env && (!std::strcmp(env, "0") || !std::strcmp(env, "no") || !std::strcmp(env, "off"))) return;
     if (!xsave_ready()) {
@@ -345,20 +507,32 @@ void install() noexcept {
     }
     libc_image img;
     dl_iterate_phdr(find_libc, &img);
-    const std::vector<std::uintptr_t> starts = function_starts(img.eh_frame_hdr);
-    if (!img.text || starts.empty()) {
-        log_line(log_level::info, "syscall hook off: libc's text or function table not found");
+    if (!img.text) {
+        log_line(log_level::info, "syscall hook off: libc's text not found");
         return;
     }
-    // Syscall candidates: every 0f 05 in the text, by function.
-    std::vector<std::uintptr_t> hits;
-    const auto* t = reinterpret_cast<const std::uint8_t*>(img.text);
-    const std::size_t n = img.text_end - img.text;
-    for (std::size_t i = 0; i + 1 < n; ++i)
-        if (t[i] == 0x0f && t[i + 1] == 0x05) hits.push_back(img.text + i);
-    if (hits.empty()) return;
-    // Trampoline memory for every candidate (at most one site per hit).
-    const std::size_t bytes = (8 + hits.size() * k_max_trampoline + 4095) & ~std::size_t{4095};
+    std::vector<planned_site> plan;
+    const std::string cache = cache_path(img);
+    const bool cached = load_plan(cache, img, &plan);
+    if (!cached) {
+        const std::vector<std::uintptr_t> starts = function_starts(img.eh_frame_hdr);
+        if (starts.empty()) {
+            log_line(log_level::info, "syscall hook off: libc's function table (.eh_frame_hdr) not found");
+            return;
+        }
+        // Syscall candidates: every 0f 05 in the text, by function.
+        std::vector<std::uintptr_t> hits;
+        const auto* t = reinterpret_cast<const std::uint8_t*>(img.text);
+        const std::size_t n = img.text_end - img.text;
+        for (std::size_t i = 0; i + 1 < n; ++i)
+            if (t[i] == 0x0f && t[i + 1] == 0x05) hits.push_back(img.text + i);
+        plan = scan(img, starts, hits);
+        save_plan(cache, img, plan);
+    }
+    log_line(log_level::debug, "syscall hook: plan of %zu sites in %ld us (%s)", plan.size(),
+             (phase_ns() - t0) / 1000, cached ? "from the cache" : "scanned");
+    if (plan.empty()) return;
+    const std::size_t bytes = (8 + plan.size() * k_max_trampoline + 4095) & ~std::size_t{4095};
     void* mem = map_near(img.text, img.text_end, bytes);
     if (!mem) {
         log_line(log_level::warn, "syscall hook off: no memory within reach of libc for trampolines");
@@ -375,42 +549,13 @@ void install() noexcept {
         std::uintptr_t tramp;
     };
     std::vector<patch> patches;
-    csh h;
-    if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) {
-        munmap(mem, bytes);
-        return;
+    for (const planned_site& p : plan) {
+        emitter e(base + off, base_addr + off);
+        emit_trampoline(e, p, base_addr);
+        patches.push_back({p.start(), p.length(), base_addr + off});
+        off += (e.size() + 15) & ~std::size_t{15};
     }
-    cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
-    std::vector<insn> ins;
-    std::unordered_set<std::uintptr_t> targets;
-    std::uintptr_t done_until = 0;
-    for (std::uintptr_t hit : hits) {
-        if (hit < done_until) continue;  // its function was handled already
-        auto it = std::upper_bound(starts.begin(), starts.end(), hit);
-        if (it == starts.begin()) continue;
-        const std::uintptr_t fn = *(it - 1);
-        const std::uintptr_t fn_end = it == starts.end() ? img.text_end : std::min<std::uintptr_t>(*it, img.text_end);
-        if (fn < img.text) continue;
-        done_until = fn_end;
-        ins.clear();
-        targets.clear();
-        disassemble(h, fn, fn_end, ins, targets);
-        for (std::size_t k = 0; k < ins.size(); ++k) {
-            if (ins[k].k != k_syscall) continue;
-            site st{};
-            if (!choose_window(ins, k, img.text, fn_end, targets, &st) || off + k_max_trampoline > bytes) {
-                ++g_report.skipped;
-                continue;
-            }
-            emitter e(base + off, base_addr + off);
-            emit_trampoline(e, ins, st, base_addr);
-            const std::uintptr_t at = ins[st.first].addr;
-            patches.push_back({at, ins[st.last].addr + ins[st.last].size - at, base_addr + off});
-            off += (e.size() + 15) & ~std::size_t{15};
-        }
-    }
-    cs_close(&h);
-    if (patches.empty() || mprotect(mem, bytes, PROT_READ | PROT_EXEC) != 0) {
+    if (mprotect(mem, bytes, PROT_READ | PROT_EXEC) != 0) {
         munmap(mem, bytes);
         return;
     }

@@ -38,13 +38,17 @@ static_assert(offsetof(byte_ring_shared, head) == k_cache_line);
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 
 // Copies into/out of a ring whose capacity is a power of two, splitting at the wrap.
+// n == 0 copies nothing and may come with a null pointer (an app's
+// sendto(fd, NULL, 0, ...)): memcpy must not see it (UB even for 0 bytes).
 inline void ring_copy_in(std::uint8_t* data, std::uint32_t cap, std::uint64_t pos, const void* src, std::size_t n) {
+    if (n == 0) return;
     const std::size_t off = pos & (cap - 1);
     const std::size_t first = n < cap - off ? n : cap - off;
     std::memcpy(data + off, src, first);
     std::memcpy(data, static_cast<const std::uint8_t*>(src) + first, n - first);
 }
 inline void ring_copy_out(const std::uint8_t* data, std::uint32_t cap, std::uint64_t pos, void* dst, std::size_t n) {
+    if (n == 0) return;
     const std::size_t off = pos & (cap - 1);
     const std::size_t first = n < cap - off ? n : cap - off;
     std::memcpy(dst, data + off, first);

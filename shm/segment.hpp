@@ -9,6 +9,7 @@
 //   | index_cell[cells]  |  command ring cells
 //   +--------------------+ off_calls
 //   | call_slot[calls]   |  in-flight calls and their completions
+//   | app_info           |  what the app reports of itself (display only)
 //   +--------------------+ off_sockets
 //   | socket_shared[n]   |  per-socket ring indexes, readiness handshake flags
 //   +--------------------+ off_data (page aligned)
@@ -38,6 +39,7 @@ struct segment_geometry {
     std::uint64_t off_ring;
     std::uint64_t off_cells;
     std::uint64_t off_calls;
+    std::uint64_t off_app;
     std::uint64_t off_sockets;
     std::uint64_t off_data;
     std::uint64_t size;
@@ -90,6 +92,15 @@ struct tcp_info_shared {
 };
 static_assert(std::is_trivially_copyable_v<tcp_info_shared> && sizeof(tcp_info_shared) <= 64);
 
+// Written by the app after it attaches; the daemon only shows it (shuntctl
+// apps) and trusts nothing in it.
+struct alignas(k_cache_line) app_info {
+    std::atomic<std::uint32_t> syscall_hook;   // 1: libc's syscall sites are patched
+    std::atomic<std::uint32_t> syscall_patched;
+    std::atomic<std::uint32_t> syscall_skipped;
+};
+static_assert(sizeof(app_info) == k_cache_line);
+
 struct socket_shared {
     byte_ring_shared tx;  // app produces, daemon consumes
     byte_ring_shared rx;  // daemon produces, app consumes
@@ -136,7 +147,8 @@ constexpr segment_geometry make_geometry(std::uint32_t max_sockets, std::uint32_
     g.off_ring = align_up(sizeof(segment_header), k_cache_line);
     g.off_cells = g.off_ring + sizeof(index_ring_shared);
     g.off_calls = align_up(g.off_cells + std::uint64_t{g.ring_cells} * sizeof(index_cell), 128);
-    g.off_sockets = align_up(g.off_calls + std::uint64_t{call_slots} * sizeof(call_slot), k_cache_line);
+    g.off_app = align_up(g.off_calls + std::uint64_t{call_slots} * sizeof(call_slot), k_cache_line);
+    g.off_sockets = g.off_app + sizeof(app_info);
     g.off_data = align_up(g.off_sockets + std::uint64_t{max_sockets} * sizeof(socket_shared), 4096);
     g.size = g.off_data + std::uint64_t{max_sockets} * 2 * g.ring_bytes;
     return g;
@@ -155,6 +167,7 @@ public:
     index_cell* cells() const { return reinterpret_cast<index_cell*>(base_ + g_.off_cells); }
     // i < call_slots and sock < max_sockets are the caller's to check.
     call_slot* call(std::uint32_t i) const { return reinterpret_cast<call_slot*>(base_ + g_.off_calls) + i; }
+    app_info* app() const { return reinterpret_cast<app_info*>(base_ + g_.off_app); }
     socket_shared* socket(std::uint32_t sock) const {
         return reinterpret_cast<socket_shared*>(base_ + g_.off_sockets) + sock;
     }

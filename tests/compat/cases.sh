@@ -64,6 +64,8 @@ mode_shunt() { MODE=shunt; RUN=("$SHUNT" run --); PEER=$SHUNT_LAB_PEER_IP; SELF=
 have() { command -v "$1" >/dev/null 2>&1 || echo "$1 not installed"; }
 sha() { sha256sum | cut -c1-16; }
 wait_line() { for _ in $(seq 100); do grep -q "$1" "$2" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+# wait_tcp HOST PORT: until a server accepts there (seen from the peer), 10 s at most.
+wait_tcp() { for _ in $(seq 100); do peer bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 stop() { for p in "$@"; do kill_tree "$p"; done; for p in "$@"; do wait "$p" 2>/dev/null; done; }
 DATA=""
 PORT_BASE=20000
@@ -405,7 +407,7 @@ case_python_http_server() {
     port; local p=$P
     (cd "$DATA" && "${RUN[@]}" python3 -m http.server "$p" --bind "$SELF" > "$TMPDIR_E2E/hs-$MODE" 2>&1) &
     local s=$!
-    sleep 1
+    wait_tcp "$SELF" "$p"
     peer python3 - "$SELF" "$p" <<'PY'
 import hashlib, sys, urllib.request
 base = "http://%s:%s/" % (sys.argv[1], sys.argv[2])

@@ -3,7 +3,7 @@
 # app holds (protocol, state, addresses, queues, pid and fd) and its filters
 # select them; `stats --reset` starts the counters at zero and the UDP
 # counter then equals the datagrams the test sent; `apps` counts the
-# sockets; `metrics` parses under Prometheus's own text parser and agrees;
+# sockets and the syscall hook's patch counts; `metrics` parses under Prometheus's own text parser and agrees;
 # `watch` refreshes; per-command help; a user outside the admin group is
 # refused by the new commands too.
 . "$SHUNT_SRC_DIR/tests/e2e/lib.sh"
@@ -87,8 +87,12 @@ count() { "$SHUNTCTL" sockets --json "$@" | json_get '["sockets"].__len__()'; }
 "$SHUNTCTL" sockets | grep -q "ESTAB .* pid=$pid,fd=" || fail "sockets table: $("$SHUNTCTL" sockets)"
 n=$("$SHUNTCTL" apps --json | python3 -c "
 import json, sys
-print([a for a in json.load(sys.stdin)['apps'] if a['pid'] == $pid][0]['sockets'])")
-[ "$n" = 6 ] || fail "shuntctl apps says $n sockets, not 6"
+a = [a for a in json.load(sys.stdin)['apps'] if a['pid'] == $pid][0]
+# The syscall hook's report, as the app made it (on by default).
+assert a['syscall_hook'] is True and a['syscall_sites_patched'] > 100, a
+print(a['sockets'])")
+[ "$n" = 6 ] || fail "shuntctl apps says $n sockets, not 6 (or no syscall hook report)"
+"$SHUNTCTL" apps | grep -q " patched " || fail "the apps table lacks the syscall hook column: $("$SHUNTCTL" apps)"
 
 note "metrics parse as Prometheus text and agree"
 "$SHUNTCTL" metrics > "$TMPDIR_E2E/metrics.txt" || fail "shuntctl metrics"
