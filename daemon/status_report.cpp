@@ -46,6 +46,17 @@ std::string ipv4_port(std::uint32_t addr_be, std::uint16_t port_be) {
     return format_ipv4(ntohl(addr_be)) + ":" + std::to_string(ntohs(port_be));
 }
 
+// MIB-2 counters by name, for the JSON and for summing/subtracting.
+template <typename F>
+void for_each_mib2(stack::mib2_stats& m, F&& f) {
+    f("active_opens", m.tcp_active_opens, true); f("passive_opens", m.tcp_passive_opens, true);
+    f("attempt_fails", m.tcp_attempt_fails, true); f("estab_resets", m.tcp_estab_resets, true);
+    f("out_segs", m.tcp_out_segs, true); f("retrans_segs", m.tcp_retrans_segs, true);
+    f("in_segs", m.tcp_in_segs, true); f("in_errs", m.tcp_in_errs, true); f("out_rsts", m.tcp_out_rsts, true);
+    f("in_datagrams", m.udp_in_datagrams, false); f("no_ports", m.udp_no_ports, false);
+    f("in_errors", m.udp_in_errors, false); f("out_datagrams", m.udp_out_datagrams, false);
+}
+
 // Counters count from the last reset: now minus the baseline taken then.
 // Gauges (available, used, max) are left as they are.
 void subtract(stats_snapshot& now, const stats_snapshot& base) {
@@ -70,6 +81,11 @@ void subtract(stats_snapshot& now, const stats_snapshot& base) {
         s.proterr -= o.proterr; s.opterr -= o.opterr; s.err -= o.err; s.cachehit -= o.cachehit;
     }
     for (std::size_t i = 0; i < now.pools.size() && i < base.pools.size(); ++i) now.pools[i].errors -= base.pools[i].errors;
+    stack::mib2_stats b = base.mib2;
+    std::vector<std::uint64_t> bv;
+    for_each_mib2(b, [&bv](const char*, std::uint64_t& v, bool) { bv.push_back(v); });
+    std::size_t k = 0;
+    for_each_mib2(now.mib2, [&](const char*, std::uint64_t& v, bool) { v -= bv[k++]; });
     now.mbuf.errors -= base.mbuf.errors;
 }
 
@@ -140,7 +156,11 @@ stats_snapshot gather_stats(const daemon_view& v) {
     }
     for (const auto& wk : v.workers) snap.workers.push_back(wk->report());
     // Protocol counters and pools, summed over the workers' lwIP instances.
-    for (const auto& r : snap.workers) {
+    for (auto r : snap.workers) {
+        std::vector<std::uint64_t> add;
+        for_each_mib2(r.lwip.mib2, [&add](const char*, std::uint64_t& v, bool) { add.push_back(v); });
+        std::size_t k = 0;
+        for_each_mib2(snap.mib2, [&](const char*, std::uint64_t& v, bool) { v += add[k++]; });
         for (std::size_t i = 0; i < r.lwip.protocols.size(); ++i) {
             if (i >= snap.protocols.size()) {
                 snap.protocols.push_back(r.lwip.protocols[i]);
@@ -217,6 +237,17 @@ std::string stats_json(const daemon_view& v) {
             .end_object();
     }
     w.end_array();
+    // lwIP's MIB-2 counters: tcp (retransmitted segments, opens, resets) and udp.
+    w.begin_object("tcp");
+    for_each_mib2(snap.mib2, [&w](const char* name, std::uint64_t& v, bool tcp) {
+        if (tcp) w.field(name, v);
+    });
+    w.end_object();
+    w.begin_object("udp");
+    for_each_mib2(snap.mib2, [&w](const char* name, std::uint64_t& v, bool tcp) {
+        if (!tcp) w.field(name, v);
+    });
+    w.end_object();
     w.begin_array("pools");
     write_mbuf_pool(w, snap.mbuf);
     for (const auto& s : snap.pools) {

@@ -32,6 +32,7 @@ struct stats_snapshot {
     std::vector<worker_report> workers;
     std::vector<stack::proto_stats> protocols;  // summed over workers
     std::vector<stack::pool_stats> pools;       // summed over workers
+    stack::mib2_stats mib2;                      // summed over workers
     mbuf_pool_stats mbuf;
 };
 

@@ -46,6 +46,10 @@ lwip_stats_snapshot read_lwip_stats() {
         from_proto("icmp", lwip_stats.icmp),       from_proto("udp", lwip_stats.udp),
         from_proto("tcp", lwip_stats.tcp),
     };
+    const auto& m = lwip_stats.mib2;
+    s.mib2 = mib2_stats{m.tcpactiveopens, m.tcppassiveopens, m.tcpattemptfails, m.tcpestabresets, m.tcpoutsegs,
+                        m.tcpretranssegs, m.tcpinsegs, m.tcpinerrs, m.tcpoutrsts, m.udpindatagrams, m.udpnoports,
+                        m.udpinerrors, m.udpoutdatagrams};
     return s;
 }
 

@@ -21,9 +21,17 @@ struct proto_stats {
                   rterr = 0, proterr = 0, opterr = 0, err = 0, cachehit = 0;
 };
 
+// lwIP's MIB-2 counters (RFC 1213's tcp and udp groups).
+struct mib2_stats {
+    std::uint64_t tcp_active_opens = 0, tcp_passive_opens = 0, tcp_attempt_fails = 0, tcp_estab_resets = 0,
+                  tcp_out_segs = 0, tcp_retrans_segs = 0, tcp_in_segs = 0, tcp_in_errs = 0, tcp_out_rsts = 0,
+                  udp_in_datagrams = 0, udp_no_ports = 0, udp_in_errors = 0, udp_out_datagrams = 0;
+};
+
 struct lwip_stats_snapshot {
     std::vector<pool_stats> pools;  // "heap" first, then every memp pool
     std::vector<proto_stats> protocols;
+    mib2_stats mib2;
 };
 
 lwip_stats_snapshot read_lwip_stats();

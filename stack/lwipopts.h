@@ -137,6 +137,9 @@ unsigned int shunt_lwip_rand(void);
 #define ICMP_STATS                  1
 #define UDP_STATS                   1
 #define TCP_STATS                   1
+/* SNMP MIB-2 counters (no SNMP agent): TCP retransmitted segments, opens,
+   resets; UDP datagrams without a listener. shuntctl stats shows them. */
+#define MIB2_STATS                  1
 #define MEM_STATS                   1
 #define MEMP_STATS                  1
 #define SYS_STATS                   0

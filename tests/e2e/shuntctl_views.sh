@@ -48,6 +48,8 @@ udp_recv=$("$SHUNTCTL" stats --json | python3 -c '
 import json, sys
 print([p for p in json.load(sys.stdin)["protocols"] if p["name"] == "udp"][0]["recv"])')
 [ "$udp_recv" = 5 ] || fail "udp recv since reset is $udp_recv, not the 5 datagrams sent"
+"$SHUNTCTL" stats | grep -q "^TCP  retransmitted" || fail "stats lacks the TCP retransmission line"
+"$SHUNTCTL" stats | grep -q "^UDP  datagrams 5 received" || fail "stats' UDP line: $("$SHUNTCTL" stats | grep ^UDP)"
 
 note "shuntctl sockets --json lists exactly what the app holds"
 "$SHUNTCTL" sockets --json > "$TMPDIR_E2E/sockets.json" || fail "shuntctl sockets"
@@ -116,6 +118,8 @@ assert value("shunt_apps") == 1
 assert value("shunt_sockets", proto="tcp", state="ESTAB") == 3
 assert value("shunt_sockets", proto="udp", state="UNCONN") == 1
 assert value("shunt_lwip_recv", proto="udp") == 5      # the parser strips _total
+assert value("shunt_udp_in_datagrams") == 5            # lwIP's MIB-2 view of the same
+assert value("shunt_tcp_out_segs") >= 0 and value("shunt_tcp_retrans_segs") >= 0  # idle since the reset
 assert value("shunt_port_rx_packets") > 0
 assert value("shunt_pool_available", pool="mbuf") > 0
 print("ok")

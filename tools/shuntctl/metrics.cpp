@@ -125,6 +125,21 @@ std::string prometheus_text(const json_value& status, const json_value& stats, c
     for (const auto& p : stats["protocols"].items())
         for (const auto& [key, help] : k_proto_counters)
             e.add(std::string("shunt_lwip_") + key + "_total", "counter", help, u(p[key]), {{"proto", p["name"].str()}});
+    static const std::pair<const char*, const char*> k_tcp[] = {
+        {"retrans_segs", "TCP segments retransmitted (MIB-2 tcpRetransSegs)."},
+        {"out_segs", "TCP segments sent."}, {"in_segs", "TCP segments received."},
+        {"in_errs", "TCP segments received in error."}, {"active_opens", "TCP connections opened by connect()."},
+        {"passive_opens", "TCP connections accepted."}, {"attempt_fails", "TCP connection attempts that failed."},
+        {"estab_resets", "Established TCP connections reset."}, {"out_rsts", "TCP resets sent."},
+    };
+    for (const auto& [key, help] : k_tcp)
+        e.add(std::string("shunt_tcp_") + key + "_total", "counter", help, u(stats["tcp"][key]));
+    static const std::pair<const char*, const char*> k_udp[] = {
+        {"in_datagrams", "UDP datagrams delivered to sockets."}, {"out_datagrams", "UDP datagrams sent."},
+        {"no_ports", "UDP datagrams for a port no socket holds."}, {"in_errors", "UDP datagrams received in error."},
+    };
+    for (const auto& [key, help] : k_udp)
+        e.add(std::string("shunt_udp_") + key + "_total", "counter", help, u(stats["udp"][key]));
     for (const auto& p : stats["pools"].items()) {
         const std::string pool = p["name"].str();
         e.add("shunt_pool_available", "gauge", "Entries (or heap bytes) available in the pool.", u(p["available"]),

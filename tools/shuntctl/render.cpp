@@ -78,6 +78,15 @@ std::string render_stats(const json_value& s) {
                  ull(p["xmit"].u64()), ull(p["recv"].u64()), ull(p["drop"].u64()), ull(p["chkerr"].u64()),
                  ull(p["lenerr"].u64()), ull(p["memerr"].u64()), ull(p["rterr"].u64()), ull(p["proterr"].u64()),
                  ull(p["err"].u64()));
+    const auto& t = s["tcp"];
+    const auto& u = s["udp"];
+    o += fmt("\nTCP  retransmitted %llu of %llu segments sent, %llu received (%llu bad); opens %llu active, %llu "
+             "passive, %llu failed; resets %llu sent, %llu of established\n",
+             ull(t["retrans_segs"].u64()), ull(t["out_segs"].u64()), ull(t["in_segs"].u64()), ull(t["in_errs"].u64()),
+             ull(t["active_opens"].u64()), ull(t["passive_opens"].u64()), ull(t["attempt_fails"].u64()),
+             ull(t["out_rsts"].u64()), ull(t["estab_resets"].u64()));
+    o += fmt("UDP  datagrams %llu received, %llu sent; %llu to no socket, %llu bad\n", ull(u["in_datagrams"].u64()),
+             ull(u["out_datagrams"].u64()), ull(u["no_ports"].u64()), ull(u["in_errors"].u64()));
     o += "\nPOOL             AVAILABLE    USED       MAX        ERRORS\n";
     for (const auto& p : s["pools"].items())
         o += fmt("%-16s %-12llu %-10llu %-10llu %llu\n", p["name"].str().c_str(), ull(p["available"].u64()),
