@@ -43,6 +43,9 @@ void tcp_adopt(engine_socket& s);
 [[nodiscard]] bool tcp_drive_tx(engine_socket& s);
 [[nodiscard]] bool tcp_push_rx(engine_socket& s);
 
+// TCP_INFO for the app: written into the socket's shared info line
+// (daemon/tcp_introspection.cpp, with tcp_describe).
+void tcp_publish_info(const engine_socket& s);
 // The socket's line in `shuntctl sockets` (protocol fields; the session adds pid).
 void tcp_describe(const engine_socket& s, socket_report& r);
 

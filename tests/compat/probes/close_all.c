@@ -15,15 +15,6 @@ static void echo_check(const char* peer, const char* label) {
     close(s);
 }
 
-static void observed(const char* peer, const char* label) {
-    usleep(300000);
-    int q = probe_connect(peer, 9008);
-    char buf[64];
-    ssize_t n = recv(q, buf, sizeof buf - 1, 0);
-    buf[n > 0 ? n : 0] = 0;
-    printf("%s: %s", label, n > 0 ? buf : "(nothing)\n");
-    close(q);
-}
 
 int main(int argc, char** argv) {
     need_args(argc, 2, "close_all PEER");
@@ -32,19 +23,19 @@ int main(int argc, char** argv) {
     int w = probe_connect(argv[1], 9007);
     send(w, "abcd", 4, 0);
     for (int fd = 3; fd < 1024; ++fd) close(fd);
-    observed(argv[1], "close loop, observer saw");
+    probe_observer_saw(argv[1], "close loop, observer saw");
     echo_check(argv[1], "after close loop");
 
     w = probe_connect(argv[1], 9007);
     send(w, "abcde", 5, 0);
     closefrom(3);
-    observed(argv[1], "closefrom, observer saw");
+    probe_observer_saw(argv[1], "closefrom, observer saw");
     echo_check(argv[1], "after closefrom");
 
     w = probe_connect(argv[1], 9007);
     send(w, "abcdef", 6, 0);
     SHOW("close_range", close_range(3, ~0U, 0));
-    observed(argv[1], "close_range, observer saw");
+    probe_observer_saw(argv[1], "close_range, observer saw");
     echo_check(argv[1], "after close_range");
 
     int null = open("/dev/null", O_RDWR);

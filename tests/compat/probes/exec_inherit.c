@@ -42,15 +42,6 @@ static void report_from(int rfd, const char* label) {
     printf("%s: %s", label, n > 0 ? buf : "(no report)\n");
 }
 
-static void ask_observer(const char* peer, const char* label) {
-    usleep(300000);
-    int q = probe_connect(peer, 9008);
-    char buf[64];
-    ssize_t n = recv(q, buf, sizeof buf - 1, 0);
-    buf[n > 0 ? n : 0] = 0;
-    printf("%s: %s", label, n > 0 ? buf : "(nothing)\n");
-    close(q);
-}
 
 int main(int argc, char** argv) {
     if (argc == 3 && strcmp(argv[1], "--handler") == 0) return handler(atoi(argv[2]));
@@ -80,7 +71,7 @@ int main(int argc, char** argv) {
     close(s);
     report_from(p[0], "execl handler");
     close(watched);  /* the exec'ed child no longer holds it: FIN now */
-    ask_observer(argv[1], "observer after close");
+    probe_observer_saw(argv[1], "observer after close");
     int st = 0;
     waitpid(pid, &st, 0);
     printf("execl child exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);

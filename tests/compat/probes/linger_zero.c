@@ -3,14 +3,6 @@
    EOF after all our bytes). Args: PEER */
 #include "probe.h"
 
-static void report(const char* host, const char* what) {
-    usleep(300000);
-    int q = probe_connect(host, 9008);
-    char buf[64];
-    ssize_t r = recv(q, buf, sizeof buf, MSG_WAITALL);
-    printf("%s, the peer saw: %.*s", what, (int)(r > 0 ? r : 0), buf);
-    close(q);
-}
 
 int main(int argc, char** argv) {
     need_args(argc, 2, "linger_zero PEER");
@@ -26,10 +18,10 @@ int main(int argc, char** argv) {
     send(fd, data, sizeof data, 0);
     usleep(200000);
     SHOW("close", close(fd));
-    report(argv[1], "linger 0");
+    probe_observer_saw(argv[1], "linger 0, the peer saw");
     fd = probe_connect(argv[1], 9007);
     send(fd, data, sizeof data, 0);
     SHOW("close", close(fd));
-    report(argv[1], "plain close");
+    probe_observer_saw(argv[1], "plain close, the peer saw");
     return 0;
 }

@@ -106,6 +106,19 @@ static inline void need_args(int argc, int n, const char* usage) {
     }
 }
 
+/* What the peer's observer (9007) saw of the last connection to it, from
+   9008 ("eof N" or "reset N"), printed after `label`; 300 ms after the
+   connection ended. */
+static inline void probe_observer_saw(const char* peer, const char* label) {
+    usleep(300000);
+    int q = probe_connect(peer, 9008);
+    char buf[64];
+    ssize_t n = recv(q, buf, sizeof buf - 1, MSG_WAITALL);
+    buf[n > 0 ? n : 0] = 0;
+    printf("%s: %s", label, n > 0 ? buf : "(nothing)\n");
+    close(q);
+}
+
 static inline const char* revents_text(short r) {
     static char buf[64];
     buf[0] = 0;

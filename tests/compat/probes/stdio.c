@@ -32,11 +32,6 @@ int main(int argc, char** argv) {
     FILE* w = fdopen(o, "w");
     fputs("0123456789", w);
     printf("fclose observer stream: %d\n", fclose(w));
-    usleep(300000);
-    int q = probe_connect(argv[1], 9008);
-    ssize_t n = recv(q, line, sizeof line - 1, 0);
-    line[n > 0 ? n : 0] = 0;
-    printf("observer saw: %s", n > 0 ? line : "(nothing)\n");
-    close(q);
+    probe_observer_saw(argv[1], "observer saw");
     return 0;
 }
