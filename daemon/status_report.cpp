@@ -146,7 +146,7 @@ stats_snapshot gather_stats(const daemon_view& v) {
         p.name = v.ports[i]->name();
         p.rx_packets = c.rx_packets;
         p.rx_bytes = c.rx_bytes;
-        p.rx_drops = c.rx_drops + n.rx_nomem.load(std::memory_order_relaxed);
+        p.rx_drops = c.rx_drops + n.rx_nomem.load(std::memory_order_relaxed) + n.rx_runts.load(std::memory_order_relaxed);
         p.rx_errors = c.rx_errors;
         p.tx_packets = c.tx_packets;
         p.tx_bytes = c.tx_bytes;

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "daemon/session.hpp"
+#include "shm/notify.hpp"
 #include "lwip/netif.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
@@ -145,6 +146,11 @@ void on_err(void* arg, err_t err) {
     if (err == ERR_ABRT) e = ETIMEDOUT;  // we detach before our own aborts: this one is lwIP's timer
     s->connecting = false;
     s->sh->so_error.store(e, std::memory_order_relaxed);
+    // The notify fd hangs up before the status says so (see tcp_push_rx).
+    if (s->notify_fd >= 0 && !s->closing) {
+        shm::notify_hangup(s->notify_fd);
+        s->notify_fd = -1;
+    }
     publish_status(*s, shm::st_error);
     if (s->closing) {
         s->owner->free_socket(*s);
@@ -500,6 +506,10 @@ bool tcp_push_rx(engine_socket& s) {
     }
     hold_in_heap(s);
     if (s.peer_fin && s.rx_pending.empty() && !(s.sh->status.load(std::memory_order_relaxed) & shm::st_rx_eof)) {
+        // The notify fd shows EOF before the status says so: an app that
+        // sees rx_eof and then polls must find RDHUP already (not at the
+        // loop's end, when the flush would apply it).
+        if (s.notify_fd >= 0) shm::notify_eof(s.notify_fd);
         publish_status(s, shm::st_rx_eof);
         s.owner->mark(s, nb_eof | nb_readable);
     } else if (pushed) {

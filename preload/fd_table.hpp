@@ -25,8 +25,9 @@ int capacity() noexcept;
 // general registers and so calls nothing): entry fd is non-null when fd is
 // accelerated; `size` entries; set up by init().
 namespace detail {
-extern std::atomic<accel_socket*>* table;
-extern int size;
+// Named for preload/syscall_entry.S, which reads them too.
+extern std::atomic<accel_socket*>* table asm("shunt_fd_table");
+extern int size asm("shunt_fd_table_size");
 }  // namespace detail
 
 }  // namespace shunt::preload::fd_table

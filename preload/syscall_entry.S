@@ -6,19 +6,60 @@
  * register is as it was (rcx and r11 included, though a syscall may clobber
  * them), so the code around the site sees a plain syscall.
  *
- * Fast path: shunt_syscall_fast (general registers only) says whether the
- * call concerns an accelerated fd or one of shunt's own; if not, the kernel
- * gets it here with the original registers. Slow path: the full extended
+ * Fast path, here in a few instructions: a syscall that takes no fd shunt
+ * handles (a bitmap of their numbers), or whose fd is neither accelerated
+ * (the fd table) nor one of shunt's own, or made by a posix_spawn child,
+ * goes straight to the kernel; rcx and r11, which the syscall clobbers
+ * anyway, serve as scratch. The few that take two fds (dup2, dup3, splice,
+ * close_range) ask shunt_syscall_fast (general registers only). Slow path: the full extended
  * state (x87, SSE, AVX, ...) is saved with XSAVE, since the C++ dispatcher
  * and the libc functions it calls may use vector registers the interrupted
  * libc code keeps live across its syscall, then shunt_syscall_slow runs.
  */
+    .section .rodata
+    .p2align 3
+    /* Bit n set: syscall n may concern an accelerated fd; the list of
+       shunt_syscall_fast/shunt_syscall_slow (read write close ioctl readv
+       writev dup dup2 sendfile connect accept sendto recvfrom sendmsg recvmsg
+       shutdown bind listen getsockname getpeername setsockopt getsockopt
+       fcntl splice accept4 dup3 recvmmsg sendmmsg close_range). */
+shunt_syscall_bitmap:
+    .quad 0x00dffd030019000b, 0x0000000000000100, 0, 0, 0x0008081100080000, 0, 0x0010000000000000
+
     .text
     .globl  shunt_syscall_entry
     .hidden shunt_syscall_entry
     .type   shunt_syscall_entry, @function
 shunt_syscall_entry:
     .cfi_startproc
+    cmp     $448, %rax
+    jae     9f
+    bt      %rax, shunt_syscall_bitmap(%rip)
+    jnc     9f                      /* not a call on an fd shunt handles */
+    cmp     $33, %eax               /* dup2, dup3, splice, close_range: two fds or a range */
+    je      1f
+    cmp     $292, %eax
+    je      1f
+    cmp     $275, %eax
+    je      1f
+    cmp     $436, %eax
+    je      1f
+    mov     shunt_spawning@gottpoff(%rip), %rcx
+    cmpl    $0, %fs:(%rcx)
+    jne     9f                      /* a posix_spawn child before its exec */
+    cmp     shunt_own_fds(%rip), %edi
+    je      1f
+    cmp     shunt_own_fds+4(%rip), %edi
+    je      1f
+    test    %edi, %edi
+    js      9f
+    cmp     shunt_fd_table_size(%rip), %edi
+    jge     9f
+    mov     shunt_fd_table(%rip), %rcx
+    movslq  %edi, %r11
+    cmpq    $0, (%rcx,%r11,8)       /* relaxed: the fd table's entries are single words */
+    je      9f
+1:
     pushfq
     push    %rbp
     mov     %rsp, %rbp
@@ -89,6 +130,9 @@ shunt_syscall_entry:
     mov     %rbp, %rsp
     pop     %rbp
     popfq
+    ret
+9:  /* the kernel's, at once */
+    syscall
     ret
     .cfi_endproc
     .size   shunt_syscall_entry, .-shunt_syscall_entry

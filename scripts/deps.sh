@@ -20,6 +20,8 @@ PKGS=(
   valgrind python3-matplotlib
   # The shuntctl test parses `shuntctl metrics` with Prometheus's own parser.
   python3-prometheus-client
+  # ./dev fuzz: libFuzzer targets need clang and its runtime libraries.
+  clang libclang-rt-14-dev
 )
 
 missing=()

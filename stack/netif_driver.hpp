@@ -31,6 +31,7 @@ struct netif_config {
 struct netif_counters {
     std::atomic<std::uint64_t> rx_frames{0};
     std::atomic<std::uint64_t> rx_nomem{0};    // frames dropped: no pbuf for a copy
+    std::atomic<std::uint64_t> rx_runts{0};    // frames dropped: shorter than their headers
     std::atomic<std::uint64_t> tx_frames{0};
     std::atomic<std::uint64_t> tx_nombuf{0};   // frames dropped: mbuf pool empty
     std::atomic<std::uint64_t> tx_full{0};     // frames dropped: TX ring full

@@ -1,0 +1,75 @@
+// libFuzzer target: a live daemon session whose segment and control
+// connection an app the fuzzer plays mutates while the daemon's reader runs
+// (docs/fuzzing.md). The daemon treats everything it reads from the segment
+// as untrusted: whatever the input, the session may end (session::fail, a
+// logged reason) but the daemon must not crash, leak or touch freed memory.
+//
+//   fuzz_segment [libFuzzer flags] [CORPUS...]
+//   fuzz_segment --write-seeds DIR    writes the seed programs and exits
+#include <dirent.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "tests/fuzz/fuzz_input.hpp"
+#include "tests/fuzz/lwip_env.hpp"
+#include "tests/fuzz/segment_ops.hpp"
+
+namespace shunt::fuzz {
+int write_segment_seeds(const char* dir);
+}
+
+namespace {
+
+int open_fds() {
+    DIR* d = opendir("/proc/self/fd");
+    if (!d) return -1;
+    int n = 0;
+    while (readdir(d)) ++n;
+    closedir(d);
+    return n;
+}
+
+// Every input releases every fd it opened (the daemon's notify and control
+// ends, the memfd, the app's ends): counted before and after each input,
+// which opens nothing of libFuzzer's own meanwhile.
+void check_fds(int before) {
+    const int after = open_fds();
+    if (after != before) {
+        std::fprintf(stderr, "fuzz_segment: %d fds open after the input, %d before: an fd leaks\n", after, before);
+        if (DIR* d = opendir("/proc/self/fd")) {
+            while (const dirent* e = readdir(d)) {
+                char path[64], target[256] = {};
+                std::snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
+                if (readlink(path, target, sizeof target - 1) > 0)
+                    std::fprintf(stderr, "fuzz_segment:   fd %s -> %s\n", e->d_name, target);
+            }
+            closedir(d);
+        }
+        std::abort();
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+    for (int i = 1; i + 1 < *argc; ++i)
+        if (std::strcmp((*argv)[i], "--write-seeds") == 0) std::exit(shunt::fuzz::write_segment_seeds((*argv)[i + 1]));
+    shunt::fuzz::lwip_env_init();
+    return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const int fds = open_fds();
+    shunt::fuzz::lwip_begin_input();
+    {
+        shunt::fuzz::input_reader in(data, size);
+        shunt::fuzz::run_segment_program(in);
+    }
+    shunt::fuzz::lwip_end_input();
+    check_fds(fds);
+    return 0;
+}
