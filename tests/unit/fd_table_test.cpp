@@ -15,9 +15,12 @@ namespace {
 struct FdTable : ::testing::Test {
     void SetUp() override { fd_table::init(); }
     void TearDown() override {
-        // Leave the table empty for the next test.
+        // Leave the table empty for the next test; each socket freed once
+        // (dups share one).
+        std::set<accel_socket*> held;
         for (int fd = 0; fd < fd_table::capacity(); ++fd)
-            if (accel_socket* s = fd_table::take(fd)) accel_socket_free(s);
+            if (accel_socket* s = fd_table::take(fd)) held.insert(s);
+        for (accel_socket* s : held) accel_socket_free(s);
     }
 };
 
