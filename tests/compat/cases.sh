@@ -56,6 +56,7 @@ CASES=(
   "probe_bind_privileged|after dropping root: EACCES below ip_unprivileged_port_start (TCP and UDP), ephemeral ok, EADDRINUSE"
   "probe_stdio|stdio on a socket (fdopen, fprintf, fgets, fclose: libc's internal read/write/close)"
   "probe_children|system(), popen() and posix_spawn with an accelerated connection open; a spawned shell writes to the inherited socket"
+  "probe_sndtimeo|SO_SNDTIMEO bounds a blocking send to a peer that never reads (EAGAIN after the timeout)"
   "probe_server_accept|server: EADDRINUSE, getsockname, SO_ACCEPTCONN, accept4 flags, echo"
 )
 
@@ -456,7 +457,7 @@ PY
 
 # --- semantic probes -------------------------------------------------------------
 for p in nonblocking_connect connect_refused eagain peek_waitall half_close reset_by_peer linger_zero \
-         dup_fork epoll_mixed sockopts rcvtimeo threads high_fd_select udp exec_inherit close_all splice epoll_exclusive signal_reentry stdio children; do
+         dup_fork epoll_mixed sockopts rcvtimeo threads high_fd_select udp exec_inherit close_all splice epoll_exclusive signal_reentry stdio children sndtimeo; do
     eval "needs_probe_$p() { [ -x \"\$PROBES/$p\" ] || echo 'probe not built'; }"
     eval "case_probe_$p() { \"\${RUN[@]}\" \"\$PROBES/$p\" \"\$PEER\"; }"
 done

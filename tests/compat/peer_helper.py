@@ -9,6 +9,7 @@
   9006 greet     sends "0123456789" in two parts 200 ms apart, then waits for EOF
   9007 observe   reads until the connection ends and remembers how: "eof N" or "reset N"
   9008 last      sends what 9007 last remembered, then closes
+  9009 stall     accepts and never reads; closes after 10 s (send timeouts)
   9001/udp echo  sends every datagram back to where it came from
 Also, "connect HOST PORT MSG" connects once, sends MSG, prints the reply."""
 import socket
@@ -66,6 +67,10 @@ def hold(c):
     drain(c)
 
 
+def stall(c):
+    time.sleep(10)
+
+
 def reply(c):
     n = drain(c)
     c.sendall(b"bytes=%d\n" % n)
@@ -120,7 +125,7 @@ def main():
         print(s.recv(1000).decode(), end="")
         return
     for port, h in ((9001, echo), (9002, reset), (9003, hold), (9004, reply), (9005, hello), (9006, greet),
-                    (9007, observe), (9008, tell)):
+                    (9007, observe), (9008, tell), (9009, stall)):
         threading.Thread(target=serve, args=(port, h), daemon=True).start()
     threading.Thread(target=udp_echo, args=(9001,), daemon=True).start()
     print("ready", flush=True)
