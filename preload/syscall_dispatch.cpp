@@ -42,27 +42,15 @@ __attribute__((visibility("hidden"))) unsigned long shunt_xsave_size = 4096;
 __attribute__((visibility("hidden"))) int shunt_own_fds[2] = {-1, -1};
 __attribute__((visibility("hidden"))) thread_local int shunt_spawning __attribute__((tls_model("initial-exec"))) = 0;
 
-// 0: the kernel's; 1: ours (the slow path).
+// For the calls the entry cannot decide in its few instructions (two fds,
+// or a range): 0 the kernel's; 1 ours (the slow path).
 __attribute__((visibility("hidden"), target("general-regs-only"))) int shunt_syscall_fast(const syscall_frame* f) {
     if (shunt_spawning) return 0;  // a posix_spawn child before its exec
     switch (f->nr) {
-        case SYS_read: case SYS_write: case SYS_readv: case SYS_writev:
-        case SYS_sendto: case SYS_recvfrom: case SYS_sendmsg: case SYS_recvmsg:
-        case SYS_sendmmsg: case SYS_recvmmsg: case SYS_shutdown: case SYS_bind: case SYS_listen:
-        case SYS_connect: case SYS_accept: case SYS_accept4: case SYS_getsockname: case SYS_getpeername:
-        case SYS_setsockopt: case SYS_getsockopt: case SYS_fcntl: case SYS_ioctl: case SYS_dup:
-        case SYS_close:
-            return ours(f->a[0]) ? 1 : 0;
-        case SYS_dup2: case SYS_dup3:
-            return ours(f->a[0]) || ours(f->a[1]) ? 1 : 0;
-        case SYS_sendfile:
-            return ours(f->a[0]) ? 1 : 0;  // out_fd
-        case SYS_splice:
-            return ours(f->a[0]) || ours(f->a[2]) ? 1 : 0;
-        case SYS_close_range:
-            return 1;  // the range may cover accelerated fds or shunt's own (rare: no fast path)
-        default:
-            return 0;
+        case SYS_dup2: case SYS_dup3: return ours(f->a[0]) || ours(f->a[1]) ? 1 : 0;
+        case SYS_splice: return ours(f->a[0]) || ours(f->a[2]) ? 1 : 0;
+        case SYS_close_range: return 1;  // the range may cover accelerated fds or shunt's own
+        default: return ours(f->a[0]) ? 1 : 0;
     }
 }
 

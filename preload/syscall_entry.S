@@ -36,6 +36,9 @@ shunt_syscall_entry:
     jae     9f
     bt      %rax, shunt_syscall_bitmap(%rip)
     jnc     9f                      /* not a call on an fd shunt handles */
+    /* rcx on the way to 1: 0 when shunt_syscall_fast must decide, 1 when
+       the call is already known to be ours. */
+    xor     %ecx, %ecx
     cmp     $33, %eax               /* dup2, dup3, splice, close_range: two fds or a range */
     je      1f
     cmp     $292, %eax
@@ -47,6 +50,7 @@ shunt_syscall_entry:
     mov     shunt_spawning@gottpoff(%rip), %rcx
     cmpl    $0, %fs:(%rcx)
     jne     9f                      /* a posix_spawn child before its exec */
+    mov     $1, %ecx
     cmp     shunt_own_fds(%rip), %edi
     je      1f
     cmp     shunt_own_fds+4(%rip), %edi
@@ -59,6 +63,7 @@ shunt_syscall_entry:
     movslq  %edi, %r11
     cmpq    $0, (%rcx,%r11,8)       /* relaxed: the fd table's entries are single words */
     je      9f
+    mov     $1, %ecx
 1:
     pushfq
     push    %rbp
@@ -77,6 +82,8 @@ shunt_syscall_entry:
     mov     %r8,  -56(%rbp)
     mov     %r9,  -48(%rbp)
     and     $-16, %rsp
+    cmpq    $0, -16(%rbp)           /* the saved rcx: already known to be ours */
+    jne     2f
     lea     -96(%rbp), %rdi
     call    shunt_syscall_fast
     test    %eax, %eax
