@@ -12,6 +12,7 @@
 #include "shm/fd_passing.hpp"
 #include "shm/futex.hpp"
 #include "shm/notify.hpp"
+#include "shm/rx_armed.hpp"
 #include "daemon/udp_socket.hpp"
 
 namespace shunt::daemon {
@@ -294,8 +295,9 @@ void session::on_doorbell(shm::ring_kind k, std::uint32_t id) {
             if (!tcp_push_rx(*s)) fail("corrupt receive ring on socket " + std::to_string(id));
             return;
         case shm::ring_kind::rearm_rx:
-            // The app cleared readability and then found bytes: make the fd readable.
-            if (s->notify_fd >= 0) shm::notify_signal_readable(s->notify_fd);
+            // The app cleared readability and then found bytes: make the fd
+            // readable (unless it withdrew the request or a byte went out since).
+            if (s->notify_fd >= 0) signal_readable(*s, false);
             return;
         case shm::ring_kind::drain_tx:
             // The app found room after blocking, but it may have filled the
@@ -400,6 +402,16 @@ bool session::has_readable(engine_socket& s) const {
     return space < 0 || static_cast<std::uint64_t>(space) < s.rx.capacity();
 }
 
+// One byte towards the app under the rx_armed handshake (shm/rx_armed.hpp):
+// claimed first, sent only while something is readable, then published.
+void session::signal_readable(engine_socket& s, bool new_edge) {
+    std::uint32_t was = 0;
+    if (!shm::rx_flag::daemon_claim(s.sh->rx_armed, new_edge, was)) return;
+    const bool send = has_readable(s);
+    if (send) shm::notify_signal_readable(s.notify_fd);
+    shm::rx_flag::daemon_finish(s.sh->rx_armed, was, send);
+}
+
 void session::flush() {
     if (flush_list_.empty()) return;
     // seq_cst: the ring publications of this loop come before our loads of
@@ -424,11 +436,7 @@ void session::flush() {
             // (once per loop, not per packet; the app drains them all).
             // Only while something is still there to read: an app that
             // already took it all must not be woken to find nothing.
-            const bool first = s->sh->rx_armed.exchange(1, std::memory_order_seq_cst) == 0;
-            if (first || (bits & nb_more)) {
-                if (has_readable(*s)) shm::notify_signal_readable(s->notify_fd);
-                else if (first) s->sh->rx_armed.store(0, std::memory_order_seq_cst);
-            }
+            signal_readable(*s, bits & nb_more);
         }
         if (bits & nb_eof) shm::notify_eof(s->notify_fd);
         if (bits & nb_writable) shm::notify_unblock_writable(s->notify_fd);

@@ -104,6 +104,7 @@ private:
     int take_fd(std::uint64_t tag);
     engine_socket* live_socket(std::uint32_t id) const;
     bool has_readable(engine_socket& s) const;
+    void signal_readable(engine_socket& s, bool new_edge);
 
     app_identity who_;
     app_segment seg_;

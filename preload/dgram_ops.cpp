@@ -129,7 +129,7 @@ result<ssize_t> op_dgram_recv(int fd, accel_socket& s, const iovec* iov, int iov
                     shm::dgram_consume(s.rx, h);
                     // The last datagram taken: the fd stops being readable now
                     // (an edge-triggered waiter must see the next arrival).
-                    if (s.rx.readable() == 0 && s.sh->rx_armed.load(std::memory_order_relaxed))
+                    if (s.rx.readable() == 0 && shm::rx_flag::set(s.sh->rx_armed))
                         (void)clear_readable(fd, s, [&s] { return s.rx.readable() > 0; });
                 }
                 fill_sockaddr(from, fromlen, h.addr, h.port);

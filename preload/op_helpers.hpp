@@ -5,10 +5,12 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <netinet/in.h>
+#include <time.h>
 
 #include <algorithm>
 #include <atomic>
@@ -18,6 +20,7 @@
 #include "preload/accel_socket.hpp"
 #include "preload/channel.hpp"
 #include "shm/notify.hpp"
+#include "shm/rx_armed.hpp"
 #include "shm/sys.hpp"
 
 namespace shunt::preload {
@@ -81,18 +84,35 @@ inline std::uint32_t status_of(const accel_socket& s) {
 // The daemon's pending error, consumed (as the kernel's sock_error()).
 inline int take_error(accel_socket& s) { return s.sh->so_error.exchange(0, std::memory_order_relaxed); }
 
-// The fd stops being readable: drains the daemon's byte(s), clears
-// rx_armed, then looks again at `still_ready` (the seq_cst fence pairs with the
-// daemon's fence before its load of rx_armed in session::flush). If something
-// arrived meanwhile the fd is made readable again (rearm_rx). Returns whether
-// something is ready after all.
+// The fd stops being readable: drains shuntd's byte(s) and moves rx_armed
+// to idle (shm/rx_armed.hpp; a byte shuntd is sending right now is waited
+// for, so none is left behind), then looks again at `still_ready`. If
+// something arrived meanwhile the fd is made readable again (rearm_rx).
+// Returns whether something is ready after all.
 template <typename Ready>
 inline bool clear_readable(int fd, accel_socket& s, Ready still_ready) {
-    shm::notify_drain_readable(fd);
-    s.sh->rx_armed.store(0, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    shm::rx_flag::app_clear(
+        s.sh->rx_armed, [fd] { shm::notify_drain_readable(fd); },
+        [](int round) {
+            // shuntd sends within one step of its worker: spin briefly, then
+            // yield; give up after about 100 ms (a stopped or dying daemon).
+            if (round < 64) {
+                __builtin_ia32_pause();
+                return true;
+            }
+            if (round < 64 + 1000) {
+                sched_yield();
+                return true;
+            }
+            if (round < 64 + 1000 + 100) {
+                const timespec ts{0, 1000000};
+                nanosleep(&ts, nullptr);
+                return true;
+            }
+            return false;
+        });
     if (!still_ready()) return false;
-    if (s.sh->rx_armed.exchange(1, std::memory_order_relaxed) == 0) s.ch->ring(shm::ring_kind::rearm_rx, s.id);
+    if (shm::rx_flag::app_request_rearm(s.sh->rx_armed)) s.ch->ring(shm::ring_kind::rearm_rx, s.id);
     return true;
 }
 

@@ -250,7 +250,7 @@ result<int> op_accept(int fd, accel_socket& s, sockaddr* addr, socklen_t* len, i
         fill_sockaddr(addr, len, cpl.peer_addr, cpl.peer_port);
         fd_table::set(nfd, ns);
         // Took the last one: the listener stops being readable (see op_recv).
-        if (s.sh->accept_ready.load(std::memory_order_acquire) == 0 && s.sh->rx_armed.load(std::memory_order_relaxed))
+        if (s.sh->accept_ready.load(std::memory_order_acquire) == 0 && shm::rx_flag::set(s.sh->rx_armed))
             (void)clear_readable(fd, s, [&s] { return s.sh->accept_ready.load(std::memory_order_acquire) > 0; });
         return nfd;
     }
@@ -383,7 +383,7 @@ result<ssize_t> op_recv(int fd, accel_socket& s, const iovec* iov, int iovcnt, i
             // Emptied the ring while the fd was readable: it must stop being
             // readable now, not at the next EAGAIN, or an edge-triggered
             // waiter that reads no further (nginx) never sees the next edge.
-            if (n && !peek && s.rx.readable() == 0 && s.sh->rx_armed.load(std::memory_order_relaxed) &&
+            if (n && !peek && s.rx.readable() == 0 && shm::rx_flag::set(s.sh->rx_armed) &&
                 !(status_of(s) & (shm::st_rx_eof | shm::st_error)))
                 (void)clear_readable(fd, s, [&s] { return s.rx.readable() > 0; });
         }

@@ -45,7 +45,22 @@ void notify_unblock_writable(int daemon_fd) {
     (void)sys::recv(daemon_fd, buf, n < sizeof buf ? n : sizeof buf, MSG_DONTWAIT);
 }
 
-void notify_hangup(int daemon_fd) { sys::close(daemon_fd); }
+void notify_hangup(int daemon_fd) {
+    // The close sets the app's end's ECONNRESET and HUP and wakes it, and
+    // only then frees the bytes it had not read (Linux unix_release_sock),
+    // the filler among them: until the filler is gone the end is not
+    // writable, so a waiter running on another CPU meanwhile would see
+    // ERR|HUP without the OUT a reset TCP socket shows. Reading all but two
+    // (the end stays unwritable with two, so nobody sees OUT early) leaves
+    // that window one freed byte long.
+    int queued = 0;
+    if (sys::raw(SYS_ioctl, daemon_fd, FIONREAD, reinterpret_cast<long>(&queued)) == 0 && queued > 2) {
+        char buf[256];
+        const std::size_t n = static_cast<std::size_t>(queued - 2);
+        (void)sys::recv(daemon_fd, buf, n < sizeof buf ? n : sizeof buf, MSG_DONTWAIT);
+    }
+    sys::close(daemon_fd);
+}
 
 void notify_eof(int daemon_fd) { sys::shutdown(daemon_fd, SHUT_WR); }
 

@@ -106,7 +106,7 @@ struct socket_shared {
     byte_ring_shared rx;  // daemon produces, app consumes
     // Readiness handshake (see docs/shm.md): each flag is exchanged with
     // seq_cst on both sides, so of two racing sides at least one sees the other.
-    alignas(k_cache_line) std::atomic<std::uint32_t> rx_armed;  // 1: the notify fd was made readable
+    alignas(k_cache_line) std::atomic<std::uint32_t> rx_armed;  // the readability handshake (shm/rx_armed.hpp)
     std::atomic<std::uint32_t> tx_pending;                      // 1: a tx_ready doorbell is outstanding
     std::atomic<std::uint32_t> tx_blocked;                      // 1: the app made the notify fd unwritable
     std::atomic<std::uint32_t> rx_full;                         // 1: the daemon holds bytes the ring had no room for

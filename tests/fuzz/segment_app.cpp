@@ -15,6 +15,7 @@
 #include "shm/datagram.hpp"
 #include "shm/fd_passing.hpp"
 #include "shm/notify.hpp"
+#include "shm/rx_armed.hpp"
 #include "tests/fuzz/lwip_env.hpp"
 
 namespace shunt::fuzz {
@@ -209,13 +210,12 @@ bool segment_app::recv_dgram(std::uint32_t sock) {
 void segment_app::clear_readable(std::uint32_t sock) {
     sock %= k_sockets;
     shm::socket_shared* s = sh(sock);
-    if (notify_[sock] >= 0) shm::notify_drain_readable(notify_[sock]);
-    s->rx_armed.store(0, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    const int fd = notify_[sock];
+    shm::rx_flag::app_clear(
+        s->rx_armed, [fd] { if (fd >= 0) shm::notify_drain_readable(fd); }, [](int round) { return round < 1000; });
     shm::byte_ring_consumer c(&s->rx, view_.rx_data(sock), k_geometry.ring_bytes);
     const bool ready = c.readable() > 0 || s->accept_ready.load(std::memory_order_acquire) > 0;
-    if (ready && s->rx_armed.exchange(1, std::memory_order_relaxed) == 0)
-        ring(shm::ring_value(shm::ring_kind::rearm_rx, sock));
+    if (ready && shm::rx_flag::app_request_rearm(s->rx_armed)) ring(shm::ring_value(shm::ring_kind::rearm_rx, sock));
 }
 
 void segment_app::block_tx(std::uint32_t sock) {

@@ -76,6 +76,17 @@ TEST_F(NotifyPair, HangupLooksLikeATcpReset) {
     EXPECT_EQ(revents(fds[0]), POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDHUP);
 }
 
+// A connecting socket's end is unwritable (filler) when the RST comes: the
+// hangup still shows every flag of a reset, the error included (a byte is
+// left unread for it), and no OUT appears before the error does.
+TEST_F(NotifyPair, HangupOfAnUnwritableEndIsAResetToo) {
+    notify_block_writable(fds[0]);
+    ASSERT_EQ(revents(fds[0]) & POLLOUT, 0);
+    notify_hangup(fds[1]);
+    fds[1] = -1;
+    EXPECT_EQ(revents(fds[0]), POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDHUP);
+}
+
 TEST_F(NotifyPair, EdgeTriggeredEpollSeesEachNewSignal) {
     const int ep = epoll_create1(0);
     epoll_event ev{};

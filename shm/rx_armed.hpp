@@ -1,0 +1,92 @@
+// The readability handshake on socket_shared::rx_armed (docs/shm.md): the
+// notify fd is readable while it holds a byte shuntd sent, and both sides
+// agree through this word on whether such a byte is there.
+//
+// The low two bits are the state; the bits above count the bytes shuntd has
+// sent, so that an app's compare-exchange fails when a byte went out after
+// it looked (no ABA between the app's drain and its clear):
+//   idle     no byte; shuntd sends one when something becomes readable.
+//   sending  shuntd claimed the send and is making it (within one worker
+//            step); the app waits for it rather than drain a byte that is
+//            not there yet, which would leave the byte behind on an empty
+//            ring and a later poll would report a readiness that is not.
+//   armed    the byte (or bytes: one per new edge) is in the fd.
+//   rearm    the app cleared readability, then found data: it asks shuntd
+//            (the rearm_rx doorbell) for a byte; it may cancel the request.
+// Every transition is a seq_cst read-modify-write or store, so the app's
+// look at the ring after clearing and shuntd's look before sending cannot
+// both miss each other (the pairing the fences in flush/clear rely on).
+// shuntd treats the word as untrusted: any value an app writes there only
+// spoils that app's own readiness.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace shunt::shm::rx_flag {
+
+constexpr std::uint32_t idle = 0, sending = 1, armed = 2, rearm = 3;
+constexpr std::uint32_t state_mask = 3, one_sent = 4;
+
+constexpr std::uint32_t state(std::uint32_t v) { return v & state_mask; }
+constexpr std::uint32_t with_state(std::uint32_t v, std::uint32_t st) { return (v & ~state_mask) | st; }
+
+// Whether the fd may be readable (a byte is there, coming, or asked for).
+inline bool set(const std::atomic<std::uint32_t>& f) { return state(f.load(std::memory_order_seq_cst)) != idle; }
+
+// shuntd: claims the send of a byte when the fd is idle or a rearm is asked
+// for, or, for a new edge (`new_edge`), when it is armed already. On true,
+// `was` holds the value before; shuntd then sends when something is still
+// readable and calls daemon_finish.
+inline bool daemon_claim(std::atomic<std::uint32_t>& f, bool new_edge, std::uint32_t& was) {
+    std::uint32_t v = f.load(std::memory_order_seq_cst);
+    for (;;) {
+        const std::uint32_t st = state(v);
+        if (st == sending || (st == armed && !new_edge)) return false;
+        if (f.compare_exchange_weak(v, with_state(v, sending), std::memory_order_seq_cst)) {
+            was = v;
+            return true;
+        }
+    }
+}
+
+// shuntd, after a claim: armed (one more byte counted) when it sent, else
+// back to what was there (idle for a rearm nothing justifies any more).
+inline void daemon_finish(std::atomic<std::uint32_t>& f, std::uint32_t was, bool sent) {
+    std::uint32_t next;
+    if (sent) next = with_state(was + one_sent, armed);
+    else next = state(was) == rearm ? with_state(was, idle) : was;
+    f.store(next, std::memory_order_seq_cst);
+}
+
+// The app: readability ends. Drains the fd's byte(s) (drain()) and moves the
+// word to idle, waiting out a send in progress (wait(round) returns false to
+// give up: shuntd stopped mid-send, the worst left is a spurious wakeup).
+template <typename Drain, typename Wait>
+void app_clear(std::atomic<std::uint32_t>& f, Drain&& drain, Wait&& wait) {
+    for (int round = 0;; ++round) {
+        std::uint32_t v = f.load(std::memory_order_seq_cst);
+        switch (state(v)) {
+            case idle: return;
+            case sending:
+                if (!wait(round)) return;
+                continue;
+            case rearm:  // nothing sent yet: withdraw the request
+                if (f.compare_exchange_strong(v, with_state(v, idle), std::memory_order_seq_cst)) return;
+                continue;
+            default:  // armed: every byte counted in v is in the fd by now
+                drain();
+                if (f.compare_exchange_strong(v, with_state(v, idle), std::memory_order_seq_cst)) return;
+                continue;  // another byte went out meanwhile: drain it too
+        }
+    }
+}
+
+// The app found data after clearing: true when it must ring rearm_rx (it
+// moved idle to rearm); false when shuntd has claimed or sent a byte since.
+inline bool app_request_rearm(std::atomic<std::uint32_t>& f) {
+    std::uint32_t v = f.load(std::memory_order_seq_cst);
+    return state(v) == idle && f.compare_exchange_strong(v, with_state(v, rearm), std::memory_order_seq_cst);
+}
+
+}  // namespace shunt::shm::rx_flag
