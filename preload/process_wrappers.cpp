@@ -64,9 +64,10 @@ template <typename Spawn>
 int spawn_with_handover(char* const* envp, Spawn&& spawn) {
     std::string entry = handover::prepare(true);
     std::vector<char*> env = handover::environment(envp ? envp : environ, entry);
-    shunt_spawning = 1;  // the child shares this memory and TLS until it execs
+    const int bypass = shunt_spawning;
+    shunt_spawning = bypass | k_bypass_spawning;  // the child shares this memory and TLS until it execs
     const int r = spawn(env.data());  // 0 or an error number (errno untouched)
-    shunt_spawning = 0;
+    shunt_spawning = bypass;
     handover::finish(true, r != 0);
     return r;
 }

@@ -25,12 +25,18 @@ struct syscall_frame {
     long ret;
 };
 
-// Accelerated, or one of shunt's own fds.
-__attribute__((target("general-regs-only"))) inline bool ours(long fd) {
+__attribute__((target("general-regs-only"))) inline bool accelerated(long fd) {
     using namespace shunt::preload;
-    if (fd < 0) return false;
-    if (fd == shunt_own_fds[0] || fd == shunt_own_fds[1]) return true;
-    return fd < fd_table::detail::size && fd_table::detail::table[fd].load(std::memory_order_relaxed) != nullptr;
+    return fd >= 0 && fd < fd_table::detail::size &&
+           fd_table::detail::table[fd].load(std::memory_order_relaxed) != nullptr;
+}
+
+// One of shunt's own fds (the control socket, the segment): only close and
+// a dup2/dup3 onto one concern shunt (the fd moves away and the app gets the
+// number). Any other call on one is an app's stray call and the kernel's to
+// answer: the wrappers would pass it to libc, which would bring it back here.
+__attribute__((target("general-regs-only"))) inline bool own(long fd) {
+    return fd >= 0 && (fd == shunt_own_fds[0] || fd == shunt_own_fds[1]);
 }
 
 }  // namespace
@@ -45,17 +51,23 @@ __attribute__((visibility("hidden"))) thread_local int shunt_spawning __attribut
 // For the calls the entry cannot decide in its few instructions (two fds,
 // or a range): 0 the kernel's; 1 ours (the slow path).
 __attribute__((visibility("hidden"), target("general-regs-only"))) int shunt_syscall_fast(const syscall_frame* f) {
-    if (shunt_spawning) return 0;  // a posix_spawn child before its exec
+    if (shunt_spawning) return 0;  // a posix_spawn child before its exec, or shunt's own call
     switch (f->nr) {
-        case SYS_dup2: case SYS_dup3: return ours(f->a[0]) || ours(f->a[1]) ? 1 : 0;
-        case SYS_splice: return ours(f->a[0]) || ours(f->a[2]) ? 1 : 0;
+        case SYS_dup2: case SYS_dup3:
+            return accelerated(f->a[0]) || accelerated(f->a[1]) || (f->a[0] != f->a[1] && own(f->a[1])) ? 1 : 0;
+        case SYS_splice: return accelerated(f->a[0]) || accelerated(f->a[2]) ? 1 : 0;
         case SYS_close_range: return 1;  // the range may cover accelerated fds or shunt's own
-        default: return ours(f->a[0]) ? 1 : 0;
+        default: return accelerated(f->a[0]) ? 1 : 0;
     }
 }
 
 __attribute__((visibility("hidden"))) void shunt_syscall_slow(syscall_frame* f) {
     const int saved = errno;
+    // The wrappers' own kernel calls (real::X through libc's patched sites)
+    // go straight to the kernel while they run: nothing is checked twice
+    // and nothing comes back here (restored on the way out).
+    const int bypass = shunt_spawning;
+    shunt_spawning = bypass | k_bypass_in_slow_path;
     long r = -1;
     const long* a = f->a;
     auto i = [a](int k) { return static_cast<int>(a[k]); };
@@ -111,6 +123,7 @@ __attribute__((visibility("hidden"))) void shunt_syscall_slow(syscall_frame* f) 
         default: r = -1; errno = ENOSYS; break;
     }
     f->ret = r < 0 ? -errno : r;
+    shunt_spawning = bypass;
     errno = saved;  // libc's code around the site sets errno from the result
 }
 

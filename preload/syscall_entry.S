@@ -7,10 +7,11 @@
  * them), so the code around the site sees a plain syscall.
  *
  * Fast path, here in a few instructions: a syscall that takes no fd shunt
- * handles (a bitmap of their numbers), or whose fd is neither accelerated
- * (the fd table) nor one of shunt's own, or made by a posix_spawn child,
- * goes straight to the kernel; rcx and r11, which the syscall clobbers
- * anyway, serve as scratch. The few that take two fds (dup2, dup3, splice,
+ * handles (a bitmap of their numbers), or whose fd is not accelerated (the
+ * fd table; for close, not one of shunt's own fds either), or made by a
+ * posix_spawn child or by shunt itself inside the slow path (the TLS word
+ * shunt_spawning), goes straight to the kernel; rcx and r11, which the
+ * syscall clobbers anyway, serve as scratch. The few that take two fds (dup2, dup3, splice,
  * close_range) ask shunt_syscall_fast (general registers only). Slow path: the full extended
  * state (x87, SSE, AVX, ...) is saved with XSAVE, since the C++ dispatcher
  * and the libc functions it calls may use vector registers the interrupted
@@ -49,14 +50,17 @@ shunt_syscall_entry:
     je      1f
     mov     shunt_spawning@gottpoff(%rip), %rcx
     cmpl    $0, %fs:(%rcx)
-    jne     9f                      /* a posix_spawn child before its exec */
+    jne     9f                      /* a posix_spawn child before its exec, or shunt's own call */
+    test    %edi, %edi
+    js      9f                      /* no fd (close(-1)): the kernel's EBADF */
     mov     $1, %ecx
+    cmp     $3, %eax                /* close: shunt's own fds too (they move away) */
+    jne     4f
     cmp     shunt_own_fds(%rip), %edi
     je      1f
     cmp     shunt_own_fds+4(%rip), %edi
     je      1f
-    test    %edi, %edi
-    js      9f
+4:
     cmp     shunt_fd_table_size(%rip), %edi
     jge     9f
     mov     shunt_fd_table(%rip), %rcx

@@ -9,15 +9,21 @@
 #include <cstdint>
 
 extern "C" {
-// shunt's own fds (control socket, segment memfd), -1 when none: the fast
-// path treats calls on them as shunt's (kept current by the channel).
+// shunt's own fds (control socket, segment memfd), -1 when none: the hook
+// passes a close of one (or a dup2/dup3 onto one) to shunt, which moves the
+// fd away (kept current by the channel).
 extern int shunt_own_fds[2];
-// Set by a thread while posix_spawn runs: the child runs in its memory and
-// with its TLS (CLONE_VM|CLONE_VFORK) until it execs, and its dup2/close of
-// inherited fds (spawn file actions) are its own fd table's business — the
-// hook sends them straight to the kernel. initial-exec: readable with no call.
+// Non-zero: this thread's syscalls go straight to the kernel. Bits:
+// k_bypass_spawning while posix_spawn runs (the child runs in this memory
+// and with this TLS, CLONE_VM|CLONE_VFORK, until it execs, and its dup2/close
+// of inherited fds, the spawn file actions, are its own fd table's
+// business); k_bypass_in_slow_path while the hook's slow path runs a wrapper
+// (the wrapper's own kernel calls are not the app's). initial-exec: the
+// entry reads it with no call.
 extern thread_local int shunt_spawning __attribute__((tls_model("initial-exec")));
 }
+constexpr int k_bypass_spawning = 1;
+constexpr int k_bypass_in_slow_path = 2;
 
 namespace shunt::preload::syscall_hook {
 

@@ -57,6 +57,7 @@ CASES=(
   "probe_stdio|stdio on a socket (fdopen, fprintf, fgets, fclose: libc's internal read/write/close)"
   "probe_children|system(), popen() and posix_spawn with an accelerated connection open; a spawned shell writes to the inherited socket"
   "probe_sndtimeo|SO_SNDTIMEO bounds a blocking send to a peer that never reads (EAGAIN after the timeout)"
+  "probe_stray_calls|close(-1), fcntl and dup2(fd, fd) over every fd number (shunt's own among them), a shell pipeline: the kernel's answers, nothing breaks"
   "probe_server_accept|server: EADDRINUSE, getsockname, SO_ACCEPTCONN, accept4 flags, echo"
 )
 
@@ -457,7 +458,7 @@ PY
 
 # --- semantic probes -------------------------------------------------------------
 for p in nonblocking_connect connect_refused eagain peek_waitall half_close reset_by_peer linger_zero \
-         dup_fork epoll_mixed sockopts rcvtimeo threads high_fd_select udp exec_inherit close_all splice epoll_exclusive signal_reentry stdio children sndtimeo; do
+         dup_fork epoll_mixed sockopts rcvtimeo threads high_fd_select udp exec_inherit close_all splice epoll_exclusive signal_reentry stdio children sndtimeo stray_calls; do
     eval "needs_probe_$p() { [ -x \"\$PROBES/$p\" ] || echo 'probe not built'; }"
     eval "case_probe_$p() { \"\${RUN[@]}\" \"\$PROBES/$p\" \"\$PEER\"; }"
 done
