@@ -10,6 +10,7 @@
 #include "preload/fd_table.hpp"
 #include "preload/real.hpp"
 #include "preload/socket_ops.hpp"
+#include "preload/sud.hpp"
 #include "preload/syscall_hook.hpp"
 
 extern "C" __attribute__((visibility("default"))) const char* shunt_version() noexcept {
@@ -23,6 +24,7 @@ __attribute__((constructor)) void shunt_init() noexcept {
     shunt::preload::fd_table::init();
     shunt::preload::handover::adopt();  // sockets an exec'ing image handed over
     shunt::preload::syscall_hook::install();  // libc's own syscalls (SHUNT_SYSCALL_HOOK=0: off)
+    shunt::preload::sud::install();           // raw syscalls elsewhere (SHUNT_SUD=1: on)
 }
 
 // An orderly exit closes every socket as the kernel does when a process

@@ -13,7 +13,9 @@
 #include "preload/exec_handover.hpp"
 #include "preload/fd_table.hpp"
 #include "preload/real.hpp"
+#include "preload/sud.hpp"
 #include "preload/syscall_hook.hpp"
+#include "shm/sys.hpp"
 
 #define SHUNT_EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -23,7 +25,10 @@ using namespace shunt::preload;
 
 // A forked child shares every accelerated socket: each counts one more
 // process, so the socket closes in shuntd only when the last one closes it.
-SHUNT_EXPORT pid_t fork() {
+// `do_fork` returns the pid (0 in the child) or -1 with errno.
+namespace {
+template <typename Fork>
+pid_t counted_fork(Fork&& do_fork) {
     std::vector<accel_socket*> counted;
     fd_table::for_each([&](int, accel_socket* s) {
         for (accel_socket* c : counted)
@@ -31,13 +36,33 @@ SHUNT_EXPORT pid_t fork() {
         counted.push_back(s);
         s->sh->app_refs.fetch_add(1, std::memory_order_relaxed);
     });
-    const pid_t pid = real::fork();
+    const pid_t pid = do_fork();
     if (pid < 0) {
         const int saved = errno;
         for (accel_socket* s : counted) s->sh->app_refs.fetch_sub(1, std::memory_order_relaxed);
         errno = saved;
+    } else if (pid == 0) {
+        sud::after_fork_child();  // Linux does not carry syscall user dispatch into the child
     }
     return pid;
+}
+}  // namespace
+
+SHUNT_EXPORT pid_t fork() { return counted_fork([] { return real::fork(); }); }
+
+// A raw fork (or a clone with fork's meaning) trapped by syscall user
+// dispatch (preload/sud.cpp): the same counting around the caller's own
+// arguments. Returns the pid or -errno.
+long shunt::preload::fork_counted_raw(long nr, const long* a) {
+    const pid_t pid = counted_fork([nr, a] {
+        const long r = shm::sys::raw(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+        if (r < 0) {
+            errno = static_cast<int>(-r);
+            return pid_t{-1};
+        }
+        return static_cast<pid_t>(r);
+    });
+    return pid < 0 ? -errno : pid;
 }
 
 // vfork is fork: a vfork child runs in its parent's memory until it execs,

@@ -13,9 +13,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 
 #include "preload/fd_table.hpp"
 #include "preload/syscall_hook.hpp"
+#include "shm/sys.hpp"
 
 namespace {
 
@@ -37,6 +39,29 @@ __attribute__((target("general-regs-only"))) inline bool accelerated(long fd) {
 // answer: the wrappers would pass it to libc, which would bring it back here.
 __attribute__((target("general-regs-only"))) inline bool own(long fd) {
     return fd >= 0 && (fd == shunt_own_fds[0] || fd == shunt_own_fds[1]);
+}
+
+}  // namespace
+
+extern "C" {
+// The entry's bitmap of fd syscalls (preload/syscall_entry.S).
+__attribute__((visibility("hidden"))) extern const std::uint64_t shunt_syscall_bitmap[7];
+__attribute__((visibility("hidden"))) int shunt_syscall_fast(const syscall_frame* f);
+__attribute__((visibility("hidden"))) void shunt_syscall_slow(syscall_frame* f);
+}
+
+namespace {
+
+// What the entry decides, in C: whether a call is shunt's.
+bool hook_wants(const syscall_frame& f) {
+    const long nr = f.nr;
+    if (nr < 0 || nr >= 448 || !((shunt_syscall_bitmap[nr / 64] >> (nr % 64)) & 1)) return false;
+    switch (nr) {
+        case SYS_dup2: case SYS_dup3: case SYS_splice: case SYS_close_range: return shunt_syscall_fast(&f) != 0;
+        default: break;
+    }
+    if (shunt_spawning) return false;
+    return accelerated(f.a[0]) || (nr == SYS_close && own(f.a[0]));
 }
 
 }  // namespace
@@ -125,6 +150,18 @@ __attribute__((visibility("hidden"))) void shunt_syscall_slow(syscall_frame* f) 
     f->ret = r < 0 ? -errno : r;
     shunt_spawning = bypass;
     errno = saved;  // libc's code around the site sets errno from the result
+}
+
+// The SUD handler's (preload/sud.cpp) way in: a trapped syscall goes where
+// the entry would send it from a patched libc site — shunt's slow path, or
+// the kernel. Returns the result or -errno.
+__attribute__((visibility("hidden"))) long shunt_syscall_dispatch(long nr, const long* a) {
+    syscall_frame f{nr, {a[0], a[1], a[2], a[3], a[4], a[5]}, 0};
+    if (hook_wants(f)) {
+        shunt_syscall_slow(&f);
+        return f.ret;
+    }
+    return shunt::shm::sys::raw(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 }  // extern "C"

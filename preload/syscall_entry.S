@@ -24,6 +24,8 @@
        writev dup dup2 sendfile connect accept sendto recvfrom sendmsg recvmsg
        shutdown bind listen getsockname getpeername setsockopt getsockopt
        fcntl splice accept4 dup3 recvmmsg sendmmsg close_range). */
+    .globl  shunt_syscall_bitmap
+    .hidden shunt_syscall_bitmap
 shunt_syscall_bitmap:
     .quad 0x00dffd030019000b, 0x0000000000000100, 0, 0, 0x0008081100080000, 0, 0x0010000000000000
 

@@ -580,6 +580,8 @@ void install() noexcept {
     mprotect(reinterpret_cast<void*>(first), last - first, PROT_READ | PROT_EXEC);
     __builtin___clear_cache(reinterpret_cast<char*>(img.text), reinterpret_cast<char*>(img.text_end));
     g_report.enabled = true;
+    g_report.trampolines = base_addr;
+    g_report.trampolines_end = base_addr + bytes;
     log_line(log_level::info, "syscall hook: %u libc syscall sites patched, %u left alone", g_report.patched,
              g_report.skipped);
 }

@@ -58,6 +58,7 @@ CASES=(
   "probe_children|system(), popen() and posix_spawn with an accelerated connection open; a spawned shell writes to the inherited socket"
   "probe_sndtimeo|SO_SNDTIMEO bounds a blocking send to a peer that never reads (EAGAIN after the timeout)"
   "probe_stray_calls|close(-1), fcntl and dup2(fd, fd) over every fd number (shunt's own among them), a shell pipeline: the kernel's answers, nothing breaks"
+  "probe_raw_syscall|SHUNT_SUD=1: raw syscall instructions in the program (main thread, a new thread, a forked child) and syscall(3) on an accelerated socket"
   "probe_server_accept|server: EADDRINUSE, getsockname, SO_ACCEPTCONN, accept4 flags, echo"
 )
 
@@ -462,6 +463,8 @@ for p in nonblocking_connect connect_refused eagain peek_waitall half_close rese
     eval "needs_probe_$p() { [ -x \"\$PROBES/$p\" ] || echo 'probe not built'; }"
     eval "case_probe_$p() { \"\${RUN[@]}\" \"\$PROBES/$p\" \"\$PEER\"; }"
 done
+needs_probe_raw_syscall() { [ -x "$PROBES/raw_syscall" ] || echo 'probe not built'; }
+case_probe_raw_syscall() { env SHUNT_SUD=1 "${RUN[@]}" "$PROBES/raw_syscall" "$PEER"; }
 needs_probe_bind_privileged() { [ -x "$PROBES/bind_privileged" ] || echo 'probe not built'; }
 case_probe_bind_privileged() { "${RUN[@]}" "$PROBES/bind_privileged" "$SELF"; }
 needs_probe_server_accept() { [ -x "$PROBES/server_accept" ] || echo 'probe not built'; }
