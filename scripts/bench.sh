@@ -11,6 +11,7 @@
 #
 # Figures (bench/fig_*.sh; JSON keys):
 #   1 interposer   interposer_instructions_ratio, interposer_time_ratio
+#   1b hook        hook_forwarded_added_ns, hook_handled_added_ns (the syscall hook)
 #   2 channel      channel_msgs_per_s, channel_gbps, channel_memcpy_ratio
 #   3 ping-pong    loopback_pingpong_spin_halfrtt_ratio,
 #                  loopback_pingpong_block_halfrtt_ratio, wire_pingpong_halfrtt_ratio
@@ -21,7 +22,7 @@
 #
 # Environment: SHUNT_BENCH_RUNS (runs per figure; default 5, 7 for the full
 # run), SHUNT_BENCH_ONLY (regex of figure names to run: channel, interposer,
-# icmp, pingpong, throughput, nginx, redis, conns, cps), SHUNT_BENCH_PAUSE=0
+# icmp, hook, pingpong, throughput, nginx, redis, conns, cps), SHUNT_BENCH_PAUSE=0
 # (leave shuntd running during the kernel's runs; by default it is stopped
 # with SIGSTOP meanwhile, so the kernel has the machine a host without shunt
 # would give it).
@@ -45,11 +46,11 @@ BENCH_BIN="$BUILD/bench"
 
 if [ $QUICK = 1 ]; then
     RUNS=${SHUNT_BENCH_RUNS:-5}
-    ICMP_COUNT=50 CG_ITERS=20000 NATIVE_ITERS=50000 CHANNEL_SECONDS=0.3
+    ICMP_COUNT=50 CG_ITERS=20000 NATIVE_ITERS=50000 HOOK_ITERS=200000 CHANNEL_SECONDS=0.3
     PP_SECONDS=1 IPERF_SECONDS=1 WRK_SECONDS=1 REDIS_REQUESTS=20000 CPS_SECONDS=1
 else
     RUNS=${SHUNT_BENCH_RUNS:-7}
-    ICMP_COUNT=500 CG_ITERS=100000 NATIVE_ITERS=300000 CHANNEL_SECONDS=1
+    ICMP_COUNT=500 CG_ITERS=100000 NATIVE_ITERS=300000 HOOK_ITERS=1000000 CHANNEL_SECONDS=1
     PP_SECONDS=5 IPERF_SECONDS=5 WRK_SECONDS=5 REDIS_REQUESTS=100000 CPS_SECONDS=5
 fi
 [ "$RUNS" -ge 5 ] 2>/dev/null || { echo "bench: SHUNT_BENCH_RUNS must be 5 or more" >&2; exit 2; }
@@ -111,6 +112,7 @@ figure channel figure_channel
 if lab_up ""; then
     figure icmp figure_icmp wire_icmp_rtt
     figure interposer figure_interposer
+    figure hook figure_hook
     figure pingpong figure_pingpong loopback_pingpong_block loopback block tcp
     figure pingpong figure_pingpong loopback_pingpong_block loopback block udp
     figure pingpong figure_pingpong wire_pingpong wire block tcp
