@@ -59,6 +59,7 @@ CASES=(
   "probe_sndtimeo|SO_SNDTIMEO bounds a blocking send to a peer that never reads (EAGAIN after the timeout)"
   "probe_stray_calls|close(-1), fcntl and dup2(fd, fd) over every fd number (shunt's own among them), a shell pipeline: the kernel's answers, nothing breaks"
   "probe_raw_syscall|SHUNT_SUD=1: raw syscall instructions in the program (main thread, a new thread, a forked child) and syscall(3) on an accelerated socket"
+  "probe_etimedout|the peer vanishes under an idle keepalive connection: ETIMEDOUT from the blocked recv, then EOF and EPIPE"
   "probe_server_accept|server: EADDRINUSE, getsockname, SO_ACCEPTCONN, accept4 flags, echo"
 )
 
@@ -459,7 +460,7 @@ PY
 
 # --- semantic probes -------------------------------------------------------------
 for p in nonblocking_connect connect_refused eagain peek_waitall half_close reset_by_peer linger_zero \
-         dup_fork epoll_mixed sockopts rcvtimeo threads high_fd_select udp exec_inherit close_all splice epoll_exclusive signal_reentry stdio children sndtimeo stray_calls; do
+         dup_fork epoll_mixed sockopts rcvtimeo threads high_fd_select udp exec_inherit close_all splice epoll_exclusive signal_reentry stdio children sndtimeo stray_calls etimedout; do
     eval "needs_probe_$p() { [ -x \"\$PROBES/$p\" ] || echo 'probe not built'; }"
     eval "case_probe_$p() { \"\${RUN[@]}\" \"\$PROBES/$p\" \"\$PEER\"; }"
 done

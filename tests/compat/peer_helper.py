@@ -10,10 +10,13 @@
   9007 observe   reads until the connection ends and remembers how: "eof N" or "reset N"
   9008 last      sends what 9007 last remembered, then closes
   9009 stall     accepts and never reads; closes after 10 s (send timeouts)
+  9010 vanish    reads one byte, then goes silent: the link that carries the
+                 connection goes down for 6 s (keepalive timeouts), then up
   9001/udp echo  sends every datagram back to where it came from
 Also, "connect HOST PORT MSG" connects once, sends MSG, prints the reply."""
 import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -108,6 +111,35 @@ def tell(c):
     c.sendall((last[0] + "\n").encode())
 
 
+def link_of(addr):
+    """The interface that has the local address `addr` (ip -o -4 addr)."""
+    out = subprocess.run(["ip", "-o", "-4", "addr", "show"], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) > 3 and f[3].split("/")[0] == addr:
+            return f[1]
+    return None
+
+
+vanishing = threading.Lock()
+
+
+def vanish(c):
+    if not c.recv(1):
+        return
+    dev = link_of(c.getsockname()[0])
+    if not dev:
+        return
+    with vanishing:
+        time.sleep(0.3)  # our ACK of the byte goes out first: the app's side is idle
+        subprocess.run(["ip", "link", "set", "dev", dev, "down"])
+        try:
+            time.sleep(6)
+        finally:
+            subprocess.run(["ip", "link", "set", "dev", dev, "up"])
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
 def udp_echo(port):
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     u.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -125,7 +157,7 @@ def main():
         print(s.recv(1000).decode(), end="")
         return
     for port, h in ((9001, echo), (9002, reset), (9003, hold), (9004, reply), (9005, hello), (9006, greet),
-                    (9007, observe), (9008, tell), (9009, stall)):
+                    (9007, observe), (9008, tell), (9009, stall), (9010, vanish)):
         threading.Thread(target=serve, args=(port, h), daemon=True).start()
     threading.Thread(target=udp_echo, args=(9001,), daemon=True).start()
     print("ready", flush=True)
