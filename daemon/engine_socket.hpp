@@ -18,6 +18,7 @@ struct pbuf;
 namespace shunt::daemon {
 
 class session;
+struct reuseport_group;  // daemon/reuseport.cpp
 
 enum notify_bits : std::uint8_t {
     nb_readable = 1,    // bytes (or a connection) became available
@@ -49,6 +50,8 @@ struct engine_socket {
     bool fin_requested = false;  // shutdown(SHUT_WR): FIN once the send ring is empty
     bool closing = false;        // the app closed it: flush, then tcp_close and free
     bool adopted = false;        // handed to the app (open, or accept)
+    bool reuseport = false;      // SO_REUSEPORT (TCP: daemon/reuseport.hpp)
+    reuseport_group* group = nullptr;  // the SO_REUSEPORT group it is bound through
     std::uint8_t pending_ = 0;   // notify_bits to apply at the end of the loop
     bool queued_ = false;        // on the session's flush list
     std::uint32_t backlog = 0;

@@ -16,7 +16,7 @@ namespace {
 
 // Linux's numbering of TCP states (include/net/tcp_states.h).
 std::uint8_t linux_state(const engine_socket& s) {
-    if (s.listener) return s.pcb ? 10 : 7;  // TCP_LISTEN, TCP_CLOSE
+    if (s.listener) return s.pcb || s.group ? 10 : 7;  // TCP_LISTEN (SO_REUSEPORT: the group's pcb), TCP_CLOSE
     if (!s.pcb) return s.peer_fin ? 6 : 7;  // TCP_TIME_WAIT (let go after both FINs), TCP_CLOSE
     switch (s.pcb->state) {
         case ESTABLISHED: return 1;
@@ -65,7 +65,7 @@ void tcp_publish_info(const engine_socket& s) {
 namespace {
 
 const char* state_name(const engine_socket& s) {
-    if (s.listener) return s.pcb ? "LISTEN" : "CLOSED";
+    if (s.listener) return s.pcb || s.group ? "LISTEN" : "CLOSED";
     if (!s.pcb) return s.peer_fin ? "TIME-WAIT" : "CLOSED";  // let go after both FINs, or reset
     switch (s.pcb->state) {
         case CLOSED: return "CLOSED";
@@ -88,7 +88,7 @@ const char* state_name(const engine_socket& s) {
 void tcp_describe(const engine_socket& s, socket_report& r) {
     r.proto = "tcp";
     r.state = state_name(s);
-    if (s.pcb) {
+    if (s.pcb && !(s.group && s.pcb->local_port == 0)) {
         r.local_addr = ip4_addr_get_u32(ip_2_ip4(&s.pcb->local_ip));
         r.local_port = lwip_htons(s.pcb->local_port);
         if (!s.listener) {

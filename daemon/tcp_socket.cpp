@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "daemon/reuseport.hpp"
 #include "daemon/session.hpp"
 #include "shm/notify.hpp"
 #include "lwip/netif.h"
@@ -65,7 +66,9 @@ void attach(engine_socket& s, tcp_pcb* pcb) {
 
 // Remembers the pcb's addresses (they outlive it for getsockname/getpeername).
 void remember_names(engine_socket& s) {
-    if (!s.pcb) return;
+    // A member of an SO_REUSEPORT group holds an unbound pcb (or none): its
+    // names were set when it joined.
+    if (!s.pcb || (s.group && s.pcb->local_port == 0)) return;
     s.local_addr = ip4_addr_get_u32(ip_2_ip4(&s.pcb->local_ip));
     s.local_port = lwip_htons(s.pcb->local_port);
     if (!s.listener) {
@@ -175,6 +178,7 @@ err_t on_connected(void* arg, tcp_pcb*, err_t) {
 err_t on_accept(void* arg, tcp_pcb* newpcb, err_t err) {
     auto* l = static_cast<engine_socket*>(arg);
     if (!l || err != ERR_OK || !newpcb) return ERR_VAL;
+    l = reuseport::pick(l, newpcb);  // SO_REUSEPORT: one of the group's listeners
     engine_socket* s = nullptr;
     if (l->accept_queue.size() < l->backlog) s = l->owner->alloc_socket();
     if (!s) {
@@ -232,21 +236,34 @@ result<void> tcp_open(engine_socket& s) {
 
 result<void> tcp_bind_to(engine_socket& s, std::uint32_t addr_be, std::uint16_t port_be, bool privileged) {
     if (!s.pcb || s.pcb->state != CLOSED) return fail(EINVAL);
-    if (s.pcb->local_port != 0) return fail(EINVAL);  // already bound
+    if (s.pcb->local_port != 0 || s.group) return fail(EINVAL);  // already bound
     if (!privileged) return fail(EACCES);
     ip_addr_t a;
     ip_addr_set_ip4_u32_val(a, addr_be);
     if (addr_be != 0 && !local_address(addr_be)) return fail(EADDRNOTAVAIL);
+    if (s.reuseport && port_be != 0) {
+        const int joined = reuseport::join(s, addr_be, port_be);
+        if (joined >= 0) return joined == 0 ? result<void>{} : fail(joined);
+    }
     const err_t e = tcp_bind(s.pcb, &a, lwip_ntohs(port_be));
     // No ephemeral port left for bind(port 0): Linux says EADDRINUSE.
     if (e == ERR_BUF && port_be == 0) return fail(EADDRINUSE);
-    return e == ERR_OK ? result<void>{} : fail(lwip_errno(e));
+    if (e != ERR_OK) return fail(lwip_errno(e));
+    if (s.reuseport) reuseport::founded(s);
+    return {};
 }
 
 result<void> tcp_listen_on(engine_socket& s, int backlog) {
     const std::uint32_t bl = backlog <= 0 ? 1u : std::min<std::uint32_t>(static_cast<std::uint32_t>(backlog), 4096u);
     if (s.listener) {
         s.backlog = bl;
+        return {};
+    }
+    if (s.group && reuseport::join_listeners(s)) {
+        // The group listens already: connections come through its pcb.
+        s.listener = true;
+        s.backlog = bl;
+        publish_status(s, shm::st_listening);
         return {};
     }
     if (!s.pcb || s.pcb->state != CLOSED) return fail(EINVAL);
@@ -263,6 +280,7 @@ result<void> tcp_listen_on(engine_socket& s, int backlog) {
     tcp_accept(l, on_accept);
     s.listener = true;
     s.backlog = bl;
+    reuseport::listening(s);
     publish_status(s, shm::st_listening);
     return {};
 }
@@ -298,6 +316,7 @@ result<void> tcp_shutdown_dir(engine_socket& s, int how) {
         }
         s.accept_queue.clear();
         s.sh->accept_ready.store(0, std::memory_order_release);
+        reuseport::leave(s);  // the group's pcb, if this one held it, passes on
         if (s.pcb) {
             tcp_pcb* l = s.pcb;
             remember_names(s);
@@ -319,6 +338,10 @@ result<void> tcp_shutdown_dir(engine_socket& s, int how) {
 }
 
 result<void> tcp_set_option(engine_socket& s, int level, int name, int value) {
+    if (level == SOL_SOCKET && name == SO_REUSEPORT) {
+        s.reuseport = value != 0;  // what bind() does with it (daemon/reuseport.hpp)
+        return {};
+    }
     tcp_pcb* p = s.pcb;
     if (!p) return {};  // a dead connection keeps no options (the kernel accepts them too)
     if (level == IPPROTO_TCP) {
@@ -368,6 +391,7 @@ result<int> tcp_get_option(const engine_socket& s, int level, int name) {
         switch (name) {
             case SO_KEEPALIVE: return p && !s.listener && ip_get_option(p, SOF_KEEPALIVE) ? 1 : 0;
             case SO_REUSEADDR: return p && ip_get_option(p, SOF_REUSEADDR) ? 1 : 0;
+            case SO_REUSEPORT: return s.reuseport ? 1 : 0;
             case SO_ACCEPTCONN: return s.listener ? 1 : 0;
             default: return make_error(ENOPROTOOPT);
         }
@@ -395,6 +419,7 @@ bool tcp_close_socket(engine_socket& s, bool abort) {
         }
     }
     s.accept_queue.clear();
+    reuseport::leave(s);  // the group's pcb, if this one held it, passes on
     if (!s.pcb) return true;
     if (abort || s.listener) {
         if (abort) {
@@ -418,6 +443,7 @@ bool tcp_close_socket(engine_socket& s, bool abort) {
 
 void tcp_reset(engine_socket& s) {
     free_pending(s);
+    reuseport::leave(s);
     if (!s.pcb) return;
     tcp_pcb* p = s.pcb;
     s.pcb = nullptr;

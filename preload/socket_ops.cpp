@@ -27,7 +27,8 @@ void replay_options(int fd, accel_socket& s) {
         int level, name, dflt;
     };
     static constexpr opt forwarded[] = {
-        {SOL_SOCKET, SO_REUSEADDR, 0}, {SOL_SOCKET, SO_BROADCAST, 0}, {SOL_SOCKET, SO_KEEPALIVE, 0},
+        {SOL_SOCKET, SO_REUSEADDR, 0}, {SOL_SOCKET, SO_REUSEPORT, 0}, {SOL_SOCKET, SO_BROADCAST, 0},
+        {SOL_SOCKET, SO_KEEPALIVE, 0},
         {IPPROTO_TCP, TCP_NODELAY, 0},
         {IPPROTO_TCP, TCP_KEEPIDLE, 7200}, {IPPROTO_TCP, TCP_KEEPINTVL, 75}, {IPPROTO_TCP, TCP_KEEPCNT, 9},
     };

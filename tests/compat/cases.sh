@@ -60,6 +60,7 @@ CASES=(
   "probe_stray_calls|close(-1), fcntl and dup2(fd, fd) over every fd number (shunt's own among them), a shell pipeline: the kernel's answers, nothing breaks"
   "probe_raw_syscall|SHUNT_SUD=1: raw syscall instructions in the program (main thread, a new thread, a forked child) and syscall(3) on an accelerated socket"
   "probe_etimedout|the peer vanishes under an idle keepalive connection: ETIMEDOUT from the blocked recv, then EOF and EPIPE"
+  "probe_reuseport|SO_REUSEPORT: two listeners share a port and the peer's connections spread over both; a bind without it is refused"
   "probe_server_accept|server: EADDRINUSE, getsockname, SO_ACCEPTCONN, accept4 flags, echo"
 )
 
@@ -468,6 +469,18 @@ needs_probe_raw_syscall() { [ -x "$PROBES/raw_syscall" ] || echo 'probe not buil
 case_probe_raw_syscall() { env SHUNT_SUD=1 "${RUN[@]}" "$PROBES/raw_syscall" "$PEER"; }
 needs_probe_bind_privileged() { [ -x "$PROBES/bind_privileged" ] || echo 'probe not built'; }
 case_probe_bind_privileged() { "${RUN[@]}" "$PROBES/bind_privileged" "$SELF"; }
+needs_probe_reuseport() { [ -x "$PROBES/reuseport" ] || echo 'probe not built'; }
+case_probe_reuseport() {
+    port; local p=$P
+    "${RUN[@]}" "$PROBES/reuseport" "$SELF" "$p" 16 > "$TMPDIR_E2E/rp-$MODE" 2>&1 &
+    local s=$!
+    wait_line listening "$TMPDIR_E2E/rp-$MODE"
+    peer python3 -c 'import socket, sys
+for i in range(int(sys.argv[3])):
+    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10).close()' "$SELF" "$p" 16
+    wait "$s"
+    cat "$TMPDIR_E2E/rp-$MODE"
+}
 needs_probe_server_accept() { [ -x "$PROBES/server_accept" ] || echo 'probe not built'; }
 case_probe_server_accept() {
     port; local p=$P

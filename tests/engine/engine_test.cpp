@@ -301,6 +301,91 @@ TEST(Engine, AppLimitsGiveEmfileAndEnobufs) {
 
 // --- An app that breaks the protocol ends its own session, with a reason.
 
+std::int64_t set_reuseport(fake_app& app, std::uint32_t id) {
+    shm::command c{};
+    c.opcode = static_cast<std::uint32_t>(shm::op::setopt);
+    c.sock = id;
+    c.a = SOL_SOCKET;
+    c.b = SO_REUSEPORT;
+    c.c = 1;
+    return app.call(c).result;
+}
+
+// SO_REUSEPORT (daemon/reuseport.hpp): two apps of one uid share a port;
+// connections spread over both listeners; a socket without the option, or
+// of another uid, is refused; the group outlives the listener that holds
+// its pcb.
+TEST(Engine, ReuseportSharesAPortBetweenApps) {
+    fake_app::options o;
+    o.max_sockets = 64;
+    fake_app a(o), b(o), clients(o);
+    fake_app::options other = o;
+    other.uid = 1000;
+    fake_app stranger(other);
+    auto la = a.open(SOCK_STREAM), lb = b.open(SOCK_STREAM);
+    ASSERT_EQ(set_reuseport(a, la.id), 0);
+    ASSERT_EQ(set_reuseport(b, lb.id), 0);
+    ASSERT_EQ(a.bind(la.id, "127.0.0.1", 5016), 0);
+    ASSERT_EQ(b.bind(lb.id, "127.0.0.1", 5016), 0) << "both set SO_REUSEPORT, same uid";
+    auto plain = clients.open(SOCK_STREAM);
+    EXPECT_EQ(clients.bind(plain.id, "127.0.0.1", 5016), -EADDRINUSE) << "no SO_REUSEPORT";
+    auto foreign = stranger.open(SOCK_STREAM);
+    ASSERT_EQ(set_reuseport(stranger, foreign.id), 0);
+    EXPECT_EQ(stranger.bind(foreign.id, "127.0.0.1", 5016), -EADDRINUSE) << "another uid";
+    ASSERT_EQ(b.listen(lb.id), 0) << "the second to bind listens first";
+    ASSERT_EQ(a.listen(la.id), 0);
+
+    auto pump_all = [&] {
+        a.pump();
+        b.pump();
+        clients.pump();
+    };
+    auto waiting = [](fake_app& app, std::uint32_t id) { return app.view().socket(id)->accept_ready.load(); };
+    std::vector<fake_app::opened> cs;
+    for (int i = 0; i < 16; ++i) {
+        cs.push_back(clients.open(SOCK_STREAM));
+        ASSERT_EQ(clients.connect(cs.back().id, "127.0.0.1", 5016), -EINPROGRESS);
+    }
+    const double end = fake_app::now() + 5;
+    while (fake_app::now() < end && waiting(a, la.id) + waiting(b, lb.id) < 16) pump_all();
+    EXPECT_EQ(waiting(a, la.id) + waiting(b, lb.id), 16u);
+    EXPECT_GT(waiting(a, la.id), 0u) << "connections spread over both listeners";
+    EXPECT_GT(waiting(b, lb.id), 0u);
+    std::vector<fake_app::opened> served;
+    for (std::uint32_t n = waiting(b, lb.id); n > 0; --n) {
+        served.push_back(b.accept(lb.id));
+        EXPECT_EQ(served.back().result, 0);
+    }
+
+    // The listener holding the group's pcb (b, first to listen) closes: a
+    // keeps accepting.
+    EXPECT_EQ(b.close(lb.id), 0);
+    ::close(lb.notify);
+    const std::uint32_t before = waiting(a, la.id);
+    auto late = clients.open(SOCK_STREAM);
+    ASSERT_EQ(clients.connect(late.id, "127.0.0.1", 5016), -EINPROGRESS);
+    const double end2 = fake_app::now() + 5;
+    while (fake_app::now() < end2 && waiting(a, la.id) == before) pump_all();
+    EXPECT_EQ(waiting(a, la.id), before + 1) << "the group lives on in a";
+    EXPECT_TRUE(clients.status(late.id) & shm::st_connected);
+
+    // The last member gone (and the connections it accepted reset: Linux
+    // too refuses a bind while they hold the port), the port is free.
+    EXPECT_EQ(a.close(la.id), 0);
+    ::close(la.notify);
+    for (const auto& c : served) {
+        shm::command x{};
+        x.opcode = static_cast<std::uint32_t>(shm::op::close);
+        x.sock = c.id;
+        x.a = 1;  // SO_LINGER 0: no TIME_WAIT left on the port
+        EXPECT_EQ(b.call(x).result, 0);
+        ::close(c.notify);
+    }
+    pump_all();
+    auto again = clients.open(SOCK_STREAM);
+    EXPECT_EQ(clients.bind(again.id, "127.0.0.1", 5016), 0);
+}
+
 TEST(EngineValidation, CallSlotOutOfRange) {
     fake_app app;
     app.ring(shm::ring_kind::call, 9999);

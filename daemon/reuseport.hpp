@@ -1,0 +1,50 @@
+// SO_REUSEPORT for TCP, with Linux's rules (net/core/sock_reuseport.c,
+// inet_csk_bind_conflict): sockets that each set SO_REUSEPORT before bind,
+// in apps of the same uid, may bind the same address and port; once they
+// listen, each new connection goes to one of the group's listeners, chosen
+// by a hash of the peer's address and port (so a client's reconnects spread
+// as on Linux). A socket without the option, or of another uid, gets
+// EADDRINUSE.
+//
+// lwIP has one listening pcb per address and port, so a group shares one:
+// its holder owns the pcb (tcp_arg), the other listeners listen without a
+// pcb of their own, and on_accept asks pick() which listener (of whichever
+// app) gets the connection. Before anyone listens, the holder's pcb is the
+// bound one that keeps the port; the other members keep unbound pcbs. When
+// the holder leaves, the pcb (or the port's reservation) passes to another
+// member, so the group outlives any one of its sockets.
+//
+// Worker thread only. The registry is per lwIP instance: thread_local, as
+// each worker runs its own lwIP.
+#pragma once
+
+#include <cstdint>
+
+struct tcp_pcb;
+
+namespace shunt::daemon {
+
+struct engine_socket;
+
+namespace reuseport {
+
+// bind() of a socket with SO_REUSEPORT to a non-zero port: 0 when it joined
+// the group already there (it is bound through the group: no pcb bind), an
+// errno (EADDRINUSE: another uid), or -1 when there is no group (bind the
+// pcb, then call founded()).
+int join(engine_socket& s, std::uint32_t addr_be, std::uint16_t port_be);
+// The pcb of a socket with SO_REUSEPORT was bound: a group begins with it.
+void founded(engine_socket& s);
+// listen(): true when the group listens already and `s` joined its
+// listeners (its own pcb is released). False: `s` listens on its own pcb —
+// the group's bound one, which it was given here — and calls listening().
+bool join_listeners(engine_socket& s);
+void listening(engine_socket& s);
+// on_accept: the listener that gets a connection from this peer.
+engine_socket* pick(engine_socket* holder, const tcp_pcb* newpcb);
+// Before a socket's pcb is closed or reset: it leaves its group, handing
+// the pcb or the port on. Idempotent.
+void leave(engine_socket& s);
+
+}  // namespace reuseport
+}  // namespace shunt::daemon
