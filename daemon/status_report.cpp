@@ -147,7 +147,8 @@ stats_snapshot gather_stats(const daemon_view& v) {
         p.rx_packets = c.rx_packets;
         p.rx_bytes = c.rx_bytes;
         p.rx_drops = c.rx_drops + n.rx_nomem.load(std::memory_order_relaxed) + n.rx_runts.load(std::memory_order_relaxed);
-        p.rx_errors = c.rx_errors;
+        // Frames the NIC found with a bad checksum (RX offload) are errors, as the kernel counts them.
+        p.rx_errors = c.rx_errors + n.rx_csum_bad.load(std::memory_order_relaxed);
         p.tx_packets = c.tx_packets;
         p.tx_bytes = c.tx_bytes;
         p.tx_drops = n.tx_full.load(std::memory_order_relaxed) + n.tx_nombuf.load(std::memory_order_relaxed);

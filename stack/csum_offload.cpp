@@ -23,6 +23,17 @@ void put16(std::uint8_t* p, std::uint16_t v) {
 
 }  // namespace
 
+rx_checks rx_checks_for(rx_csum ip, rx_csum l4) {
+    rx_checks c;
+    if (ip == rx_csum::bad || l4 == rx_csum::bad) {
+        c.drop = true;
+        return c;
+    }
+    c.ip = !(ip == rx_csum::good || ip == rx_csum::none);
+    c.l4 = !(l4 == rx_csum::good || l4 == rx_csum::none);
+    return c;
+}
+
 std::uint16_t ipv4_header_checksum(const std::uint8_t* ip, std::size_t ihl) {
     std::uint8_t h[60];
     std::memcpy(h, ip, ihl);

@@ -35,6 +35,29 @@ struct tx_offload {
 // cannot (a protocol the port lacks). `frame` is writable, `len` its length.
 tx_offload prepare_tx_offload(std::uint8_t* frame, std::size_t len, const csum_caps& caps);
 
+// Receive side. A port that advertises RX checksum offload gives each frame
+// the NIC's verdict on its IPv4 header checksum and on its TCP/UDP checksum
+// (DPDK's RTE_MBUF_F_RX_IP_CKSUM_* and RTE_MBUF_F_RX_L4_CKSUM_*):
+//   good     the checksum is right;
+//   bad      it is wrong: the frame is dropped before lwIP (counted);
+//   none     the field is not a valid checksum but the NIC verified the data
+//            (a sender that left it to offload): as good;
+//   unknown  the NIC did not check (not IPv4/TCP/UDP, a fragment, a port
+//            without the offload): lwIP checks, as it always did.
+// lwIP's checks are switched per frame (the netif's checksum control, set
+// just before the frame goes in: lwIP handles it to the end within that
+// call, a reassembled datagram within the call of its last fragment, whose
+// verdict is unknown), so only what the NIC vouched for goes unchecked.
+enum class rx_csum : std::uint8_t { unknown, good, bad, none };
+
+struct rx_checks {
+    bool drop = false;  // the NIC found a bad checksum
+    bool ip = true;     // lwIP must check the IPv4 header checksum
+    bool l4 = true;     // ... and the TCP/UDP checksum
+};
+
+rx_checks rx_checks_for(rx_csum ip, rx_csum l4);
+
 // The one's-complement sum helpers (RFC 1071), exposed for tests.
 std::uint16_t ipv4_header_checksum(const std::uint8_t* ip, std::size_t ihl);
 std::uint16_t ipv4_pseudo_header_sum(const std::uint8_t* ip, std::uint8_t proto, std::uint16_t l4_len);

@@ -63,8 +63,31 @@ std::int8_t netif_driver::init_cb(::netif* n) {
     if (caps.tcp) ctrl &= static_cast<u16_t>(~NETIF_CHECKSUM_GEN_TCP);
     if (caps.udp) ctrl &= static_cast<u16_t>(~NETIF_CHECKSUM_GEN_UDP);
     NETIF_SET_CHECKSUM_CTRL(n, ctrl);
+    d->base_ctrl_ = ctrl;
     return ERR_OK;
 }
+
+namespace {
+
+rx_csum ip_verdict(const rte_mbuf* m) {
+    switch (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) {
+        case RTE_MBUF_F_RX_IP_CKSUM_GOOD: return rx_csum::good;
+        case RTE_MBUF_F_RX_IP_CKSUM_BAD: return rx_csum::bad;
+        case RTE_MBUF_F_RX_IP_CKSUM_NONE: return rx_csum::none;
+        default: return rx_csum::unknown;
+    }
+}
+
+rx_csum l4_verdict(const rte_mbuf* m) {
+    switch (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) {
+        case RTE_MBUF_F_RX_L4_CKSUM_GOOD: return rx_csum::good;
+        case RTE_MBUF_F_RX_L4_CKSUM_BAD: return rx_csum::bad;
+        case RTE_MBUF_F_RX_L4_CKSUM_NONE: return rx_csum::none;
+        default: return rx_csum::unknown;
+    }
+}
+
+}  // namespace
 
 std::int8_t netif_driver::linkoutput_cb(::netif* n, pbuf* p) {
     return static_cast<netif_driver*>(n->state)->transmit(p);
@@ -142,6 +165,21 @@ unsigned netif_driver::poll() {
             bump(counters_.rx_runts, 1);
             continue;
         }
+        if (port_.rx_csum()) {
+            // The NIC's verdicts decide which of lwIP's checks this frame
+            // skips (lwIP reads the control while it handles the frame,
+            // within input() below).
+            const rx_checks c = rx_checks_for(ip_verdict(pkts[i]), l4_verdict(pkts[i]));
+            if (c.drop) {
+                rte_pktmbuf_free(pkts[i]);
+                bump(counters_.rx_csum_bad, 1);
+                continue;
+            }
+            u16_t ctrl = base_ctrl_;
+            if (!c.ip) ctrl &= static_cast<u16_t>(~NETIF_CHECKSUM_CHECK_IP);
+            if (!c.l4) ctrl &= static_cast<u16_t>(~(NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP));
+            NETIF_SET_CHECKSUM_CTRL(netif_.get(), ctrl);
+        }
         pbuf* p = pbuf_from_mbuf(pkts[i]);
         if (!p) {
             bump(counters_.rx_nomem, 1);
@@ -149,6 +187,7 @@ unsigned netif_driver::poll() {
         }
         if (netif_->input(p, netif_.get()) != ERR_OK) pbuf_free(p);
     }
+    if (n && port_.rx_csum()) NETIF_SET_CHECKSUM_CTRL(netif_.get(), base_ctrl_);
     if (n) bump(counters_.rx_frames, n);
     return n;
 }

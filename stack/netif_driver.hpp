@@ -32,6 +32,7 @@ struct netif_counters {
     std::atomic<std::uint64_t> rx_frames{0};
     std::atomic<std::uint64_t> rx_nomem{0};    // frames dropped: no pbuf for a copy
     std::atomic<std::uint64_t> rx_runts{0};    // frames dropped: shorter than their headers
+    std::atomic<std::uint64_t> rx_csum_bad{0}; // frames dropped: the NIC found a bad checksum
     std::atomic<std::uint64_t> tx_frames{0};
     std::atomic<std::uint64_t> tx_nombuf{0};   // frames dropped: mbuf pool empty
     std::atomic<std::uint64_t> tx_full{0};     // frames dropped: TX ring full
@@ -73,6 +74,7 @@ private:
     std::unique_ptr<::netif> netif_;
     rte_mbuf* txq_[k_burst] = {};
     std::uint16_t txn_ = 0;
+    std::uint16_t base_ctrl_ = 0;  // lwIP's checksum control for the port (TX offloads applied)
     bool link_up_ = false;
     netif_counters counters_;
     capture_tap* tap_ = nullptr;

@@ -34,10 +34,15 @@ result<std::unique_ptr<dpdk_port>> dpdk_port::open(const std::string& name, rte_
     port->driver_ = info.driver_name ? info.driver_name : "?";
 
     // TX checksum offloads the port advertises are used (the netif then
-    // leaves those checksums to the NIC, see stack/csum_offload.hpp); RX
-    // checksums stay lwIP's (a NIC's "unknown" verdicts would need software
-    // checks anyway). Virtual ports (AF_XDP, AF_PACKET on veth) advertise none.
+    // leaves those checksums to the NIC, see stack/csum_offload.hpp); so is
+    // RX checksum offload when the port checks all three of IPv4, TCP and
+    // UDP: lwIP then skips, frame by frame, the checks the NIC vouched for.
+    // Virtual ports (AF_XDP, AF_PACKET on veth) advertise none.
     rte_eth_conf conf{};
+    constexpr std::uint64_t rx_all =
+        RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
+    port->rx_csum_ = (info.rx_offload_capa & rx_all) == rx_all;
+    if (port->rx_csum_) conf.rxmode.offloads |= rx_all;
     port->csum_.ipv4 = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
     port->csum_.tcp = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
     port->csum_.udp = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM;

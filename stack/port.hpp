@@ -45,6 +45,9 @@ public:
     std::uint16_t mtu() const { return mtu_; }
     // TX checksum offloads in use (those the port advertises).
     const csum_caps& tx_csum() const { return csum_; }
+    // RX checksum offload in use: the port checks IPv4, TCP and UDP
+    // checksums and says so per frame (stack/csum_offload.hpp, rx_checks_for).
+    bool rx_csum() const { return rx_csum_; }
 
     // Worker-lcore only: poll queue 0.
     std::uint16_t rx_burst(rte_mbuf** pkts, std::uint16_t n);
@@ -62,6 +65,7 @@ private:
     std::array<std::uint8_t, 6> mac_{};
     std::uint16_t mtu_ = 1500;
     csum_caps csum_;
+    bool rx_csum_ = false;
     bool started_ = false;
 };
 

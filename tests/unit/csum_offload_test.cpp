@@ -131,3 +131,32 @@ TEST(CsumOffload, FragmentsAndOtherFramesAreLeftAlone) {
 
 }  // namespace
 }  // namespace shunt::stack
+
+namespace shunt::stack {
+namespace {
+
+// RX: only what the NIC vouched for goes unchecked; a bad verdict drops the
+// frame; "none" (data verified, field not a checksum) counts as good.
+TEST(CsumOffloadRx, NicVerdictsDecideLwipsChecks) {
+    rx_checks c = rx_checks_for(rx_csum::good, rx_csum::good);
+    EXPECT_FALSE(c.drop);
+    EXPECT_FALSE(c.ip);
+    EXPECT_FALSE(c.l4);
+    c = rx_checks_for(rx_csum::unknown, rx_csum::unknown);  // a port that did not look
+    EXPECT_FALSE(c.drop);
+    EXPECT_TRUE(c.ip);
+    EXPECT_TRUE(c.l4);
+    c = rx_checks_for(rx_csum::good, rx_csum::unknown);  // a fragment: lwIP checks the datagram
+    EXPECT_FALSE(c.ip);
+    EXPECT_TRUE(c.l4);
+    c = rx_checks_for(rx_csum::none, rx_csum::none);
+    EXPECT_FALSE(c.drop);
+    EXPECT_FALSE(c.ip);
+    EXPECT_FALSE(c.l4);
+    EXPECT_TRUE(rx_checks_for(rx_csum::bad, rx_csum::good).drop);
+    EXPECT_TRUE(rx_checks_for(rx_csum::good, rx_csum::bad).drop);
+    EXPECT_TRUE(rx_checks_for(rx_csum::unknown, rx_csum::bad).drop);
+}
+
+}  // namespace
+}  // namespace shunt::stack
