@@ -50,7 +50,8 @@ struct engine_socket {
     bool fin_requested = false;  // shutdown(SHUT_WR): FIN once the send ring is empty
     bool closing = false;        // the app closed it: flush, then tcp_close and free
     bool adopted = false;        // handed to the app (open, or accept)
-    bool reuseport = false;      // SO_REUSEPORT (TCP: daemon/reuseport.hpp)
+    bool reuseport = false;      // SO_REUSEPORT (daemon/reuseport.hpp)
+    bool reuseaddr = false;      // UDP: SO_REUSEADDR as the app set it (a SO_REUSEPORT member's pcb carries it anyway)
     reuseport_group* group = nullptr;  // the SO_REUSEPORT group it is bound through
     std::uint8_t pending_ = 0;   // notify_bits to apply at the end of the loop
     bool queued_ = false;        // on the session's flush list

@@ -1,16 +1,19 @@
 #include "daemon/reuseport.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <memory>
 #include <vector>
 
 #include "daemon/engine_socket.hpp"
 #include "daemon/session.hpp"
 #include "lwip/tcp.h"
+#include "lwip/udp.h"
 
 namespace shunt::daemon {
 
 struct reuseport_group {
+    bool udp = false;
     std::uint32_t addr_be = 0;
     std::uint16_t port_be = 0;
     uid_t uid = 0;
@@ -25,10 +28,27 @@ namespace {
 
 thread_local std::vector<std::unique_ptr<reuseport_group>> t_groups;
 
-reuseport_group* find(std::uint32_t addr_be, std::uint16_t port_be) {
+reuseport_group* find(bool udp, std::uint32_t addr_be, std::uint16_t port_be) {
     for (auto& g : t_groups)
-        if (g->addr_be == addr_be && g->port_be == port_be) return g.get();
+        if (g->udp == udp && g->addr_be == addr_be && g->port_be == port_be) return g.get();
     return nullptr;
+}
+
+void forget(reuseport_group* g) {
+    t_groups.erase(std::remove_if(t_groups.begin(), t_groups.end(), [g](const auto& p) { return p.get() == g; }),
+                   t_groups.end());
+}
+
+// The peer's address and port, mixed (a 32-bit finaliser): one member per
+// peer endpoint, spread evenly.
+std::size_t spread(std::uint32_t addr_be, std::uint16_t port, std::size_t n) {
+    std::uint32_t h = addr_be ^ (std::uint32_t{port} << 16);
+    h ^= h >> 16;
+    h *= 0x7feb352dU;
+    h ^= h >> 15;
+    h *= 0x846ca68bU;
+    h ^= h >> 16;
+    return h % n;
 }
 
 void erase(std::vector<engine_socket*>& v, engine_socket* s) { v.erase(std::remove(v.begin(), v.end(), s), v.end()); }
@@ -44,7 +64,7 @@ void swap_pcbs(engine_socket& from, engine_socket& to) {
 }  // namespace
 
 int join(engine_socket& s, std::uint32_t addr_be, std::uint16_t port_be) {
-    reuseport_group* g = find(addr_be, port_be);
+    reuseport_group* g = find(false, addr_be, port_be);
     if (!g) return -1;
     if (g->uid != s.owner->who().uid) return EADDRINUSE;  // Linux: only within one uid
     g->members.push_back(&s);
@@ -100,15 +120,45 @@ void listening(engine_socket& s) {
 engine_socket* pick(engine_socket* holder, const tcp_pcb* newpcb) {
     reuseport_group* g = holder ? holder->group : nullptr;
     if (!g || g->listeners.size() < 2) return holder;
-    // The peer's address and port, mixed (a 32-bit finaliser): one listener
-    // per peer endpoint, spread evenly.
-    std::uint32_t h = ip4_addr_get_u32(ip_2_ip4(&newpcb->remote_ip)) ^ (std::uint32_t{newpcb->remote_port} << 16);
-    h ^= h >> 16;
-    h *= 0x7feb352dU;
-    h ^= h >> 15;
-    h *= 0x846ca68bU;
-    h ^= h >> 16;
-    return g->listeners[h % g->listeners.size()];
+    return g->listeners[spread(ip4_addr_get_u32(ip_2_ip4(&newpcb->remote_ip)), newpcb->remote_port,
+                               g->listeners.size())];
+}
+
+int may_bind_datagram(const engine_socket& s, std::uint32_t addr_be, std::uint16_t port_be) {
+    const reuseport_group* g = find(true, addr_be, port_be);
+    if (!g) return 0;
+    // Linux: only sockets that all set SO_REUSEPORT, of one uid. (lwIP alone
+    // would let any socket with SO_REUSEADDR in: the members' pcbs carry it.)
+    return !s.reuseport || g->uid != s.owner->who().uid ? EADDRINUSE : 0;
+}
+
+void joined_datagram(engine_socket& s) {
+    const std::uint32_t addr_be = ip4_addr_get_u32(ip_2_ip4(&s.udp->local_ip));
+    const std::uint16_t port_be = lwip_htons(s.udp->local_port);
+    reuseport_group* g = find(true, addr_be, port_be);
+    if (!g) {
+        auto fresh = std::make_unique<reuseport_group>();
+        fresh->udp = true;
+        fresh->addr_be = addr_be;
+        fresh->port_be = port_be;
+        fresh->uid = s.owner->who().uid;
+        g = fresh.get();
+        t_groups.push_back(std::move(fresh));
+    }
+    g->members.push_back(&s);
+    s.group = g;
+}
+
+engine_socket* pick_datagram(engine_socket* s, std::uint32_t src_be, std::uint16_t src_port_be) {
+    reuseport_group* g = s->group;
+    // A connected member keeps what its connection brings (Linux too leaves
+    // connected sockets out of the choice).
+    if (!g || g->members.size() < 2 || s->connected) return s;
+    std::vector<engine_socket*> open;
+    for (engine_socket* m : g->members)
+        if (!m->connected) open.push_back(m);
+    if (open.empty()) return s;
+    return open[spread(src_be, lwip_ntohs(src_port_be), open.size())];
 }
 
 void leave(engine_socket& s) {
@@ -118,11 +168,10 @@ void leave(engine_socket& s) {
     erase(g->members, &s);
     erase(g->listeners, &s);
     if (g->members.empty()) {
-        t_groups.erase(std::remove_if(t_groups.begin(), t_groups.end(), [g](const auto& p) { return p.get() == g; }),
-                       t_groups.end());
+        forget(g);
         return;
     }
-    if (g->holder != &s) return;
+    if (g->udp || g->holder != &s) return;  // UDP members each keep their own pcb
     if (g->listens && !g->listeners.empty()) {
         // Another listener takes the listening pcb (its own was released).
         engine_socket* next = g->listeners.front();
@@ -149,8 +198,7 @@ void leave(engine_socket& s) {
         }
         // Cannot happen (the port was just freed); the group ends, the sockets stay named.
         for (engine_socket* m : g->members) m->group = nullptr;
-        t_groups.erase(std::remove_if(t_groups.begin(), t_groups.end(), [g](const auto& p) { return p.get() == g; }),
-                       t_groups.end());
+        forget(g);
         return;
     }
     swap_pcbs(s, *next);  // the bound pcb to `next`, its unbound one to `s`

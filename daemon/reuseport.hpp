@@ -14,6 +14,12 @@
 // the holder leaves, the pcb (or the port's reservation) passes to another
 // member, so the group outlives any one of its sockets.
 //
+// UDP follows the same rules, and each datagram that arrives on the group's
+// port goes to one member, chosen by the same hash of its source: lwIP lets
+// every member bind the port (each pcb carries SOF_REUSEADDR for it) but
+// hands a datagram to the first pcb that matches, so that member's receive
+// callback passes it on (pick_datagram). Each member sends from its own pcb.
+//
 // Worker thread only. The registry is per lwIP instance: thread_local, as
 // each worker runs its own lwIP.
 #pragma once
@@ -42,8 +48,15 @@ bool join_listeners(engine_socket& s);
 void listening(engine_socket& s);
 // on_accept: the listener that gets a connection from this peer.
 engine_socket* pick(engine_socket* holder, const tcp_pcb* newpcb);
+// UDP: bind() of a socket with SO_REUSEPORT: 0 when its pcb may bind the
+// port (alone, or joining the group there), or an errno (EADDRINUSE: a
+// group of another uid). After a successful bind, joined() enters it.
+int may_bind_datagram(const engine_socket& s, std::uint32_t addr_be, std::uint16_t port_be);
+void joined_datagram(engine_socket& s);
+// UDP receive: the member that gets a datagram from this source.
+engine_socket* pick_datagram(engine_socket* s, std::uint32_t src_be, std::uint16_t src_port_be);
 // Before a socket's pcb is closed or reset: it leaves its group, handing
-// the pcb or the port on. Idempotent.
+// the pcb or the port on (TCP). Idempotent.
 void leave(engine_socket& s);
 
 }  // namespace reuseport

@@ -5,6 +5,7 @@
 
 #include <atomic>
 
+#include "daemon/reuseport.hpp"
 #include "daemon/session.hpp"
 #include "lwip/ip4.h"
 #include "lwip/netif.h"
@@ -20,6 +21,8 @@ result<void> fail(int e) { return make_error(e); }
 // ring, or a drop when the ring is full.
 void on_recv(void* arg, udp_pcb*, pbuf* p, const ip_addr_t* addr, u16_t port) {
     auto* s = static_cast<engine_socket*>(arg);
+    // SO_REUSEPORT: lwIP gave it to the first member; the group decides.
+    s = reuseport::pick_datagram(s, ip4_addr_get_u32(ip_2_ip4(addr)), lwip_htons(port));
     shm::dgram_header h{};
     h.len = p->tot_len;
     h.addr = ip4_addr_get_u32(ip_2_ip4(addr));
@@ -54,8 +57,17 @@ result<void> udp_bind_to(engine_socket& s, std::uint32_t addr_be, std::uint16_t 
     if (addr_be != 0 && !local_address(addr_be)) return fail(EADDRNOTAVAIL);
     ip_addr_t a;
     ip_addr_set_ip4_u32_val(a, addr_be);
+    const bool share = port_be != 0 && s.reuseport;
+    if (port_be != 0)
+        if (const int e = reuseport::may_bind_datagram(s, addr_be, port_be)) return fail(e);
+    if (share) ip_set_option(s.udp, SOF_REUSEADDR);  // lwIP lets pcbs that all carry it share the port
     const err_t e = udp_bind(s.udp, &a, lwip_ntohs(port_be));
-    return e == ERR_OK ? result<void>{} : fail(lwip_errno(e));
+    if (e != ERR_OK) {
+        if (share && !s.reuseaddr) ip_reset_option(s.udp, SOF_REUSEADDR);
+        return fail(lwip_errno(e));
+    }
+    if (share) reuseport::joined_datagram(s);
+    return {};
 }
 
 result<void> udp_connect_to(engine_socket& s, std::uint32_t addr_be, std::uint16_t port_be, bool dissolve) {
@@ -84,7 +96,12 @@ result<void> udp_set_option(engine_socket& s, int level, int name, int value) {
     if (!s.udp || level != SOL_SOCKET) return fail(ENOPROTOOPT);
     u8_t bit;
     switch (name) {
-        case SO_REUSEADDR: bit = SOF_REUSEADDR; break;
+        case SO_REUSEPORT: s.reuseport = value != 0; return {};  // acted on at bind
+        case SO_REUSEADDR:
+            s.reuseaddr = value != 0;
+            if (s.group) return {};  // a member's pcb keeps it (see udp_bind_to)
+            bit = SOF_REUSEADDR;
+            break;
         case SO_BROADCAST: bit = SOF_BROADCAST; break;
         default: return fail(ENOPROTOOPT);
     }
@@ -96,7 +113,8 @@ result<void> udp_set_option(engine_socket& s, int level, int name, int value) {
 result<int> udp_get_option(const engine_socket& s, int level, int name) {
     if (!s.udp || level != SOL_SOCKET) return make_error(ENOPROTOOPT);
     switch (name) {
-        case SO_REUSEADDR: return ip_get_option(s.udp, SOF_REUSEADDR) ? 1 : 0;
+        case SO_REUSEADDR: return s.reuseaddr ? 1 : 0;
+        case SO_REUSEPORT: return s.reuseport ? 1 : 0;
         case SO_BROADCAST: return ip_get_option(s.udp, SOF_BROADCAST) ? 1 : 0;
         default: return make_error(ENOPROTOOPT);
     }
@@ -162,6 +180,7 @@ bool udp_close_socket(engine_socket& s) {
 }
 
 void udp_reset(engine_socket& s) {
+    reuseport::leave(s);
     if (!s.udp) return;
     udp_remove(s.udp);
     s.udp = nullptr;

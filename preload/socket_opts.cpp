@@ -1,8 +1,8 @@
 // Socket options, ioctls and the release of an accelerated socket.
 //
 // Options split three ways: those shuntd implements on the pcb (forwarded:
-// TCP_NODELAY, TCP_KEEP*, SO_KEEPALIVE, SO_REUSEADDR, SO_REUSEPORT; for UDP SO_REUSEADDR
-// and SO_BROADCAST), those the app side
+// TCP_NODELAY, TCP_KEEP*, SO_KEEPALIVE, SO_REUSEADDR, SO_REUSEPORT; for UDP
+// SO_REUSEADDR, SO_REUSEPORT and SO_BROADCAST), those the app side
 // keeps (SO_LINGER, timeouts, buffer sizes), and those that describe the
 // socket (SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ERROR, SO_ACCEPTCONN). A small
 // set with no effect on a user-space stack is accepted and ignored (listed in
@@ -26,7 +26,7 @@ namespace {
 error err(int e) { return error{e, {}}; }
 
 bool forwarded(const accel_socket& s, int level, int name) {
-    if (s.dgram) return level == SOL_SOCKET && (name == SO_REUSEADDR || name == SO_BROADCAST);
+    if (s.dgram) return level == SOL_SOCKET && (name == SO_REUSEADDR || name == SO_REUSEPORT || name == SO_BROADCAST);
     if (level == SOL_SOCKET) return name == SO_KEEPALIVE || name == SO_REUSEADDR || name == SO_REUSEPORT;
     if (level == IPPROTO_TCP)
         return name == TCP_NODELAY || name == TCP_KEEPIDLE || name == TCP_KEEPINTVL || name == TCP_KEEPCNT ||
@@ -35,9 +35,7 @@ bool forwarded(const accel_socket& s, int level, int name) {
 }
 
 bool accepted_no_op(const accel_socket& s, int level, int name) {
-    // UDP's SO_REUSEPORT is taken but not acted on (a second bind of the port
-    // is refused); TCP's goes to shuntd (forwarded above).
-    if (level == SOL_SOCKET) return (name == SO_REUSEPORT && s.dgram) || name == SO_PRIORITY || name == SO_OOBINLINE;
+    if (level == SOL_SOCKET) return name == SO_PRIORITY || name == SO_OOBINLINE;
     if (level == IPPROTO_IP) return name == IP_TOS || name == IP_TTL;
     if (level == IPPROTO_TCP && !s.dgram) return name == TCP_QUICKACK || name == TCP_DEFER_ACCEPT || name == TCP_FASTOPEN;
     return false;

@@ -60,7 +60,7 @@ CASES=(
   "probe_stray_calls|close(-1), fcntl and dup2(fd, fd) over every fd number (shunt's own among them), a shell pipeline: the kernel's answers, nothing breaks"
   "probe_raw_syscall|SHUNT_SUD=1: raw syscall instructions in the program (main thread, a new thread, a forked child) and syscall(3) on an accelerated socket"
   "probe_etimedout|the peer vanishes under an idle keepalive connection: ETIMEDOUT from the blocked recv, then EOF and EPIPE"
-  "probe_reuseport|SO_REUSEPORT: two listeners share a port and the peer's connections spread over both; a bind without it is refused"
+  "probe_reuseport|SO_REUSEPORT: two TCP listeners and two UDP sockets share a port; the peer's connections and datagrams spread over both; a bind without it is refused"
   "probe_server_accept|server: EADDRINUSE, getsockname, SO_ACCEPTCONN, accept4 flags, echo"
 )
 
@@ -475,9 +475,15 @@ case_probe_reuseport() {
     "${RUN[@]}" "$PROBES/reuseport" "$SELF" "$p" 16 > "$TMPDIR_E2E/rp-$MODE" 2>&1 &
     local s=$!
     wait_line listening "$TMPDIR_E2E/rp-$MODE"
-    peer python3 -c 'import socket, sys
-for i in range(int(sys.argv[3])):
-    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10).close()' "$SELF" "$p" 16
+    peer python3 -c 'import socket, sys, time
+n = int(sys.argv[3])
+for i in range(n):
+    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10).close()
+for i in range(n):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.sendto(b"ping", (sys.argv[1], int(sys.argv[2])))
+    u.close()
+    time.sleep(0.01)' "$SELF" "$p" 16
     wait "$s"
     cat "$TMPDIR_E2E/rp-$MODE"
 }

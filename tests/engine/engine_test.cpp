@@ -386,6 +386,58 @@ TEST(Engine, ReuseportSharesAPortBetweenApps) {
     EXPECT_EQ(clients.bind(again.id, "127.0.0.1", 5016), 0);
 }
 
+// UDP SO_REUSEPORT: members of one uid share a port, each datagram goes to
+// one of them by its source, a socket without the option is refused.
+TEST(Engine, ReuseportSpreadsDatagrams) {
+    fake_app::options o;
+    o.max_sockets = 32;
+    fake_app a(o), b(o), senders(o);
+    auto ua = a.open(SOCK_DGRAM), ub = b.open(SOCK_DGRAM);
+    ASSERT_EQ(set_reuseport(a, ua.id), 0);
+    ASSERT_EQ(set_reuseport(b, ub.id), 0);
+    ASSERT_EQ(a.bind(ua.id, "127.0.0.1", 5017), 0);
+    ASSERT_EQ(b.bind(ub.id, "127.0.0.1", 5017), 0);
+    auto plain = senders.open(SOCK_DGRAM);
+    EXPECT_EQ(senders.bind(plain.id, "127.0.0.1", 5017), -EADDRINUSE) << "no SO_REUSEPORT";
+    for (int i = 0; i < 16; ++i) {
+        auto u = senders.open(SOCK_DGRAM);
+        ASSERT_EQ(senders.bind(u.id, "127.0.0.1", 0), 0);
+        auto* sh = senders.view().socket(u.id);
+        shm::byte_ring_producer tx(&sh->tx, senders.view().tx_data(u.id), senders.view().geometry().ring_bytes);
+        shm::dgram_header h{};
+        h.len = 4;
+        h.addr = inet_addr("127.0.0.1");
+        h.port = htons(5017);
+        ASSERT_TRUE(shm::dgram_write(tx, h, [](auto&& put) { put("ping", 4); }));
+        senders.ring(shm::ring_kind::tx_ready, u.id);
+        senders.pump(3);
+        EXPECT_EQ(senders.close(u.id), 0);
+        ::close(u.notify);
+    }
+    auto count = [](fake_app& app, std::uint32_t id) {
+        auto* sh = app.view().socket(id);
+        shm::byte_ring_consumer rx(&sh->rx, app.view().rx_data(id), app.view().geometry().ring_bytes);
+        int n = 0;
+        shm::dgram_header h{};
+        while (shm::dgram_peek(rx, &h) == shm::dgram_status::ok) {
+            shm::dgram_consume(rx, h);
+            ++n;
+        }
+        return n;
+    };
+    int got_a = 0, got_b = 0;
+    const double end = fake_app::now() + 5;
+    while (fake_app::now() < end && got_a + got_b < 16) {
+        a.pump();
+        b.pump();
+        got_a += count(a, ua.id);
+        got_b += count(b, ub.id);
+    }
+    EXPECT_EQ(got_a + got_b, 16);
+    EXPECT_GT(got_a, 0) << "datagrams spread over both members";
+    EXPECT_GT(got_b, 0);
+}
+
 TEST(EngineValidation, CallSlotOutOfRange) {
     fake_app app;
     app.ring(shm::ring_kind::call, 9999);
