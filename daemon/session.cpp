@@ -1,6 +1,7 @@
 #include "daemon/session.hpp"
 
 #include <arpa/inet.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <cstring>
 
 #include "base/log.hpp"
+#include "shm/datagram.hpp"
 #include "shm/fd_passing.hpp"
 #include "shm/futex.hpp"
 #include "shm/notify.hpp"
@@ -46,8 +48,10 @@ session::~session() {
         if (!s) continue;
         if (s->pcb) ++reset;
         reset_socket(*s);
+        detach_kernel_socket(*s);
         if (s->notify_fd >= 0) close(s->notify_fd);
     }
+    if (kernel_ep_ >= 0) close(kernel_ep_);
     for (auto& [tag, fd] : fds_) close(fd);
     if (ctl_fd_ >= 0) {
         // The app must learn that its session is over even if it is still alive.
@@ -93,6 +97,7 @@ void session::fail(std::string why) {
 bool session::poll(unsigned budget, unsigned* served) {
     if (detached_) return true;  // the app is gone: only lwIP's callbacks run
     if (!tx_retry_.empty()) retry_tx();
+    if (kernel_sockets_) pump_kernel_sockets();
     std::uint64_t v;
     while (failure_.empty() && budget-- && ring_.pop(&v)) {
         ++*served;
@@ -185,6 +190,7 @@ void session::execute(const shm::command& c, shm::completion& r) {
         r.result = 0;
         return;
     }
+    if (c.opcode == static_cast<std::uint32_t>(shm::op::kernel_socket)) return attach_kernel_socket(c, r);
     engine_socket* s = live_socket(c.sock);
     if (!s) {
         r.result = -EBADF;
@@ -311,6 +317,91 @@ void session::on_doorbell(shm::ring_kind k, std::uint32_t id) {
     }
 }
 
+// op::kernel_socket. The fd is the app's: untrusted, and its file (flags
+// included) is shared with the app, so it is only ever read with
+// MSG_DONTWAIT and checked to be an IPv4 UDP socket first.
+void session::attach_kernel_socket(const shm::command& c, shm::completion& r) {
+    int fd = -1;
+    if (c.a == 0) {
+        fd = take_fd(c.tag);  // consumed whatever the outcome
+        if (fd < 0) return fail("no kernel socket was sent for tag " + std::to_string(c.tag));
+    }
+    engine_socket* s = live_socket(c.sock);
+    if (!s || !s->dgram) {
+        if (fd >= 0) close(fd);
+        r.result = s ? -EINVAL : -EBADF;
+        return;
+    }
+    if (c.a != 0) {
+        detach_kernel_socket(*s);
+        r.result = 0;
+        return;
+    }
+    int type = 0, domain = 0;
+    socklen_t len = sizeof type;
+    const bool udp = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_DGRAM &&
+                     (len = sizeof domain, getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0) &&
+                     domain == AF_INET;
+    if (!udp || s->kernel_fd >= 0) {
+        close(fd);
+        r.result = udp ? -EBUSY : -EINVAL;
+        return;
+    }
+    if (kernel_ep_ < 0) kernel_ep_ = epoll_create1(EPOLL_CLOEXEC);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u32 = s->id;
+    if (kernel_ep_ < 0 || epoll_ctl(kernel_ep_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        r.result = -errno;
+        close(fd);
+        return;
+    }
+    s->kernel_fd = fd;
+    ++kernel_sockets_;
+    r.result = 0;
+}
+
+void session::detach_kernel_socket(engine_socket& s) {
+    if (s.kernel_fd < 0) return;
+    // Removed by hand: the app's own copy keeps the file open, and epoll
+    // forgets a file only when its last fd is closed.
+    epoll_ctl(kernel_ep_, EPOLL_CTL_DEL, s.kernel_fd, nullptr);
+    close(s.kernel_fd);
+    s.kernel_fd = -1;
+    --kernel_sockets_;
+}
+
+// The apps' kernel UDP sockets that have datagrams: each goes onto its
+// socket's receive ring with its source, as shunt's own do (a full ring
+// drops it, counted, as a full socket buffer does). Bounded per loop.
+void session::pump_kernel_sockets() {
+    epoll_event ev[16];
+    const int n = epoll_wait(kernel_ep_, ev, 16, 0);
+    if (n <= 0) return;
+    if (kernel_buf_.empty()) kernel_buf_.resize(65536);
+    for (int i = 0; i < n; ++i) {
+        engine_socket* s = live_socket(ev[i].data.u32);
+        if (!s || s->kernel_fd < 0) continue;
+        bool got = false;
+        for (int k = 0; k < 32; ++k) {
+            sockaddr_in from{};
+            socklen_t flen = sizeof from;
+            const ssize_t len = recvfrom(s->kernel_fd, kernel_buf_.data(), kernel_buf_.size(), MSG_DONTWAIT,
+                                         reinterpret_cast<sockaddr*>(&from), &flen);
+            if (len < 0) break;
+            shm::dgram_header h{};
+            h.len = static_cast<std::uint32_t>(len);
+            h.addr = from.sin_addr.s_addr;
+            h.port = from.sin_port;
+            const char* data = kernel_buf_.data();
+            if (shm::dgram_write(s->rx, h, [data, len](auto&& put) { put(data, static_cast<std::size_t>(len)); })) got = true;
+            else if (s->rx.free_space() < 0) return fail("corrupt receive ring on socket " + std::to_string(s->id));
+            else ++s->rx_drops;
+        }
+        if (got) mark(*s, nb_readable | nb_more);
+    }
+}
+
 int session::take_fd(std::uint64_t tag) {
     if (auto it = fds_.find(tag); it != fds_.end()) {
         const int fd = it->second;
@@ -378,6 +469,7 @@ engine_socket* session::alloc_socket() {
 
 void session::free_socket(engine_socket& s) {
     const std::uint32_t id = s.id;
+    detach_kernel_socket(s);
     if (s.notify_fd >= 0) close(s.notify_fd);
     s.sh->status.store(0, std::memory_order_release);
     seg_.release_socket_memory(id);

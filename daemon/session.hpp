@@ -105,6 +105,9 @@ private:
     engine_socket* live_socket(std::uint32_t id) const;
     bool has_readable(engine_socket& s) const;
     void signal_readable(engine_socket& s, bool new_edge);
+    void attach_kernel_socket(const shm::command& c, shm::completion& r);
+    void detach_kernel_socket(engine_socket& s);
+    void pump_kernel_sockets();
 
     app_identity who_;
     app_segment seg_;
@@ -118,6 +121,11 @@ private:
     std::unordered_map<std::uint64_t, int> fds_;  // notify fds received, by tag
     std::vector<std::uint32_t> flush_list_;
     std::vector<std::uint32_t> tx_retry_;  // UDP sockets to pull again next loop
+    // UDP sockets on 0.0.0.0 on both stacks: an epoll set of the apps' kernel
+    // sockets (created with the first), polled without waiting every loop.
+    int kernel_ep_ = -1;
+    std::uint32_t kernel_sockets_ = 0;
+    std::vector<char> kernel_buf_;
     std::string failure_;
     bool detached_ = false;
 };

@@ -2,10 +2,10 @@
 //   connect(): the destination is on a subnet one of shuntd's ports serves;
 //   bind():    the address is one of shuntd's port addresses;
 //   0.0.0.0:   a TCP listener bound to INADDR_ANY listens on both the kernel
-//              and shuntd (SHUNT_BIND_ANY=both, the default); =shunt (or 1)
-//              puts it on shuntd only at bind(), =kernel (or 0) keeps it on
-//              the kernel; a UDP socket on 0.0.0.0 stays on the kernel
-//              unless =shunt;
+//              and shuntd, and a UDP socket bound to it receives on both
+//              (SHUNT_BIND_ANY=both, the default); =shunt (or 1) puts them
+//              on shuntd only at bind(), =kernel (or 0) keeps them on the
+//              kernel;
 //   loopback:  127.0.0.0/8 stays on the kernel unless SHUNT_LOOPBACK=1, which
 //              serves it inside shuntd (accelerated local IPC: both ends
 //              must run under shunt);
@@ -46,7 +46,8 @@ bool accelerate_connect(const sockaddr_in& dst, const shm::served_route* routes,
                         const policy_env& env);
 bool accelerate_bind(const sockaddr_in& local, const shm::served_route* routes, std::uint32_t n,
                      const policy_env& env);
-// listen() on a kernel TCP socket bound to 0.0.0.0: listen on shuntd too?
+// listen() on a kernel TCP socket bound to 0.0.0.0, or bind() of a UDP
+// socket to it: serve it on shuntd too?
 bool listen_on_both(const policy_env& env, std::uint32_t n_routes);
 
 }  // namespace shunt::preload

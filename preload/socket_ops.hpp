@@ -56,6 +56,16 @@ int dgram_next_length(accel_socket& s);
 [[nodiscard]] accel_socket* make_dual_listener(int fd, int backlog);
 [[nodiscard]] result<int> dual_accept(int fd, accel_socket& s, sockaddr* addr, socklen_t* len, int flags);
 
+// A UDP socket on both stacks (dual_udp.cpp). make_dual_udp runs after the
+// kernel bind() of fd to 0.0.0.0 succeeded: shuntd binds the same port and
+// reads the kernel socket too, fd becomes the notify fd of the one receive
+// ring; nullptr when shuntd cannot (the socket stays kernel). Such a socket
+// (dgram with kernel_fd) sends to a destination shuntd does not serve
+// through kernel_fd; dual_udp_connect narrows it to its peer's stack.
+[[nodiscard]] accel_socket* make_dual_udp(int fd);
+[[nodiscard]] result<int> dual_udp_connect(int fd, accel_socket& s, const sockaddr* addr, socklen_t len,
+                                           bool to_shunt);
+
 // One fd of the socket went away (close, or dup2 over it); the last one in
 // the last process closes the socket in shuntd.
 void op_release(accel_socket* s);

@@ -108,11 +108,23 @@ ssize_t recv_common(int fd, accel_socket* s, void* buf, size_t n, int flags, soc
     return recv_any(fd, s, &iov, 1, flags, from, fromlen);
 }
 
+bool served_destination(const sockaddr* to, socklen_t tolen);
+
 // Sends on an accelerated socket of either kind. A connected stream socket
 // ignores the destination, as Linux's TCP does.
 ssize_t send_any(int fd, accel_socket* s, const iovec* iov, int n, int flags, const sockaddr* to = nullptr,
                  socklen_t tolen = 0) {
     const int saved = errno;
+    if (s->dgram && s->kernel_fd >= 0 && to && !served_destination(to, tolen)) {
+        // UDP on both stacks, to a destination only the kernel reaches.
+        msghdr m{};
+        m.msg_name = const_cast<sockaddr*>(to);
+        m.msg_namelen = tolen;
+        m.msg_iov = const_cast<iovec*>(iov);
+        m.msg_iovlen = static_cast<std::size_t>(n);
+        if (s->nonblocking.load(std::memory_order_relaxed)) flags |= MSG_DONTWAIT;
+        return real::sendmsg(s->kernel_fd, &m, flags);
+    }
     if (s->dgram) return finish(op_dgram_send(fd, *s, iov, n, flags, to, tolen), saved);
     return finish(op_send(fd, *s, iov, n, flags), saved);
 }
@@ -121,6 +133,14 @@ ssize_t send_common(int fd, accel_socket* s, const void* buf, size_t n, int flag
                     socklen_t tolen = 0) {
     iovec iov{const_cast<void*>(buf), n};
     return send_any(fd, s, &iov, 1, flags, to, tolen);
+}
+
+// Whether shuntd serves a destination (its networks and routes, the
+// SHUNT_* rules): where a socket on both stacks sends it.
+bool served_destination(const sockaddr* to, socklen_t tolen) {
+    sockaddr_in sin;
+    channel* ch = channel::get();
+    return ch && as_inet(to, tolen, &sin) && accelerate_connect(sin, ch->header().routes, ch->header().n_routes, env());
 }
 
 // A kernel UDP socket's first send to a destination shuntd serves moves it
@@ -175,6 +195,14 @@ SHUNT_EXPORT int bind(int fd, const sockaddr* addr, socklen_t len) {
                     return finish(op_bind(**r, sin), saved);
                 }
             }
+            // UDP on 0.0.0.0 serves both stacks (SHUNT_BIND_ANY=both), once
+            // the kernel has the port.
+            if (type == SOCK_DGRAM && sin.sin_addr.s_addr == INADDR_ANY && listen_on_both(env(), h.n_routes)) {
+                if (real::bind(fd, addr, len) != 0) return -1;
+                if (accel_socket* s = make_dual_udp(fd)) fd_table::set(fd, s);
+                errno = saved;
+                return 0;
+            }
         }
     }
     return real::bind(fd, addr, len);
@@ -207,6 +235,8 @@ SHUNT_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
     const int saved = errno;
     sockaddr_in sin;
     if (accel_socket* s = fd_table::get(fd)) {
+        if (s->dgram && s->kernel_fd >= 0)
+            return finish(dual_udp_connect(fd, *s, addr, len, served_destination(addr, len)), saved);
         if (s->dgram) return finish(op_dgram_connect(*s, addr, len), saved);
         if (!as_inet(addr, len, &sin)) {
             errno = addr && addr->sa_family != AF_INET ? EAFNOSUPPORT : EINVAL;
@@ -250,7 +280,7 @@ SHUNT_EXPORT int accept(int fd, sockaddr* addr, socklen_t* len) {
 
 SHUNT_EXPORT int shutdown(int fd, int how) {
     if (accel_socket* s = fd_table::get(fd)) {
-        if (s->kernel_fd >= 0) {  // both stacks stop listening
+        if (s->kernel_fd >= 0 && !s->dgram) {  // both stacks stop listening
             if (real::shutdown(s->kernel_fd, how) != 0) return -1;
             const int saved = errno;
             (void)op_shutdown(s->notify_fd, *s, how);
@@ -518,7 +548,7 @@ SHUNT_EXPORT int ioctl(int fd, unsigned long req, ...) {
             if (r == 0) s->nonblocking.store(*static_cast<int*>(arg) != 0, std::memory_order_relaxed);
             return r;
         }
-        if (s->kernel_fd >= 0) return real::ioctl(s->kernel_fd, req, arg);  // a listener on both stacks
+        if (s->kernel_fd >= 0 && !s->dgram) return real::ioctl(s->kernel_fd, req, arg);  // a listener on both stacks
         if (req == FIONREAD || req == SIOCOUTQ) return finish(op_ioctl(fd, *s, req, arg), errno);
     }
     return real::ioctl(fd, req, arg);

@@ -27,8 +27,11 @@ enum class op : std::uint32_t {
     setopt = 8,    // sock, a = level, b = name, c = int value
     getopt = 9,    // sock, a = level, b = name -> value
     names = 10,    // sock -> local and peer address
+    kernel_socket = 11,  // sock (UDP); a = 0: tag = the app's kernel UDP socket on the same port,
+                         // whose datagrams shuntd delivers into the socket's ring (0.0.0.0 on
+                         // both stacks); a = 1: shuntd lets go of it (no fd)
 };
-constexpr std::uint32_t k_op_max = 10;
+constexpr std::uint32_t k_op_max = 11;
 
 // Addresses and ports are in network byte order throughout, as in sockaddr_in.
 struct command {

@@ -438,6 +438,61 @@ TEST(Engine, ReuseportSpreadsDatagrams) {
     EXPECT_GT(got_b, 0);
 }
 
+// A UDP socket on 0.0.0.0 on both stacks (preload/dual_udp.cpp): shuntd
+// reads the app's kernel socket into the same receive ring, with sources;
+// it refuses what is not an IPv4 UDP socket, and lets go when told.
+TEST(Engine, KernelSocketFeedsTheRing) {
+    fake_app app;
+    auto u = app.open(SOCK_DGRAM);
+    ASSERT_EQ(app.bind(u.id, "127.0.0.1", 5018), 0);
+    const int kernel = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in ka{};
+    ka.sin_family = AF_INET;
+    ka.sin_addr.s_addr = inet_addr("127.0.0.1");
+    ASSERT_EQ(::bind(kernel, reinterpret_cast<sockaddr*>(&ka), sizeof ka), 0);
+    socklen_t kl = sizeof ka;
+    ASSERT_EQ(::getsockname(kernel, reinterpret_cast<sockaddr*>(&ka), &kl), 0);
+    shm::command c{};
+    c.opcode = static_cast<std::uint32_t>(shm::op::kernel_socket);
+    c.sock = u.id;
+    const int tcp = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    EXPECT_EQ(app.call(c, tcp).result, -EINVAL) << "a TCP socket is refused";
+    ::close(tcp);
+    EXPECT_EQ(app.call(c, kernel).result, 0);
+    EXPECT_EQ(app.call(c, kernel).result, -EBUSY) << "one kernel socket per socket";
+
+    const int sender = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = inet_addr("127.0.0.1");
+    ASSERT_EQ(::bind(sender, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+    socklen_t sl = sizeof sa;
+    ASSERT_EQ(::getsockname(sender, reinterpret_cast<sockaddr*>(&sa), &sl), 0);
+    ASSERT_EQ(::sendto(sender, "via the kernel", 14, 0, reinterpret_cast<sockaddr*>(&ka), sizeof ka), 14);
+    auto* sh = app.view().socket(u.id);
+    shm::byte_ring_consumer rx(&sh->rx, app.view().rx_data(u.id), app.view().geometry().ring_bytes);
+    ASSERT_TRUE(app.pump_until([&] { return rx.readable() > 0; }));
+    shm::dgram_header h{};
+    ASSERT_EQ(shm::dgram_peek(rx, &h), shm::dgram_status::ok);
+    std::string got(h.len, '\0');
+    shm::dgram_copy_payload(rx, h, got.data(), h.len);
+    shm::dgram_consume(rx, h);
+    EXPECT_EQ(got, "via the kernel");
+    EXPECT_EQ(h.port, sa.sin_port) << "the kernel sender's port";
+    EXPECT_EQ(h.addr, inet_addr("127.0.0.1"));
+    EXPECT_TRUE(revents(u.notify) & POLLIN) << "one notify fd for both stacks";
+
+    c.a = 1;  // let go
+    EXPECT_EQ(app.call(c).result, 0);
+    ASSERT_EQ(::sendto(sender, "late", 4, 0, reinterpret_cast<sockaddr*>(&ka), sizeof ka), 4);
+    app.pump(20);
+    EXPECT_EQ(rx.readable(), 0) << "no longer read once let go";
+    char b[8];
+    EXPECT_EQ(::recv(kernel, b, sizeof b, MSG_DONTWAIT), 4) << "the datagram stays with the app's kernel socket";
+    ::close(sender);
+    ::close(kernel);
+}
+
 TEST(EngineValidation, CallSlotOutOfRange) {
     fake_app app;
     app.ring(shm::ring_kind::call, 9999);
