@@ -35,13 +35,33 @@ unsigned long inode_of(int fd) {
     return raw(SYS_fstat, fd, reinterpret_cast<long>(&st)) == 0 && S_ISSOCK(st.st_mode) ? st.st_ino : 0;
 }
 
+// Any fd's inode (an epoll fd's too), 0 when it is not open.
+unsigned long any_inode_of(int fd) {
+    struct stat st{};
+    return raw(SYS_fstat, fd, reinterpret_cast<long>(&st)) == 0 ? st.st_ino : 0;
+}
+
+// A socket on both stacks (preload/dual_listener.cpp, dual_udp.cpp) has
+// private fds beside the app's: the kernel socket and, for a TCP listener,
+// shuntd's notify socket (the app's fd is then an epoll fd over both). They
+// cross the exec by number, named in its record with the app's fd number;
+// only the app's own fds are found by inode.
+struct dual_fds {
+    int app = -1, kernel = -1, notify = -1;
+};
+
 struct record {
     std::uint32_t id = 0;
     unsigned long inode = 0;
     unsigned flags = 0;
     int linger = -1;  // SO_LINGER seconds when on
+    dual_fds dual;
     std::vector<int> fds;
 };
+
+// The dual sockets' private fds, made inheritable for the exec (and
+// close-on-exec again by finish()).
+thread_local std::vector<int> t_private;
 
 }  // namespace
 
@@ -51,18 +71,28 @@ std::string prepare(bool new_process) {
     if (!ch) return {};
     std::string e;
     std::vector<accel_socket*> seen;
+    t_private.clear();
     fd_table::for_each([&](int fd, accel_socket* s) {
         for (accel_socket* c : seen)
             if (c == s) return;
         seen.push_back(s);
-        const unsigned long ino = inode_of(fd);
+        const bool dual = s->kernel_fd >= 0;
+        const unsigned long ino = dual ? any_inode_of(fd) : inode_of(fd);
         if (!ino) return;
         const unsigned flags = (s->dgram ? k_flag_dgram : 0) |
                                (s->shut_rd.load(std::memory_order_relaxed) ? k_flag_shut_rd : 0) |
                                (s->shut_wr.load(std::memory_order_relaxed) ? k_flag_shut_wr : 0);
-        char buf[96];
-        std::snprintf(buf, sizeof buf, ";%u,%lu,%u,%d", s->id, ino, flags, s->linger_on ? s->linger_s : -1);
+        char buf[128];
+        std::snprintf(buf, sizeof buf, ";%u,%lu,%u,%d,%d,%d,%d", s->id, ino, flags, s->linger_on ? s->linger_s : -1,
+                      dual ? fd : -1, dual ? s->kernel_fd : -1, dual ? s->notify_fd : -1);
         e += buf;
+        if (dual) {
+            for (int p : {s->kernel_fd, s->notify_fd}) {
+                if (p < 0) continue;
+                set_cloexec(p, false);
+                t_private.push_back(p);
+            }
+        }
         if (new_process) {
             s->sh->app_refs.fetch_add(1, std::memory_order_relaxed);
             t_counted.push_back(s);
@@ -82,6 +112,8 @@ void finish(bool new_process, bool failed) {
         set_cloexec(ch->control_fd(), true);
         set_cloexec(ch->segment_fd(), true);
     }
+    for (int p : t_private) set_cloexec(p, true);
+    t_private.clear();
     if (new_process && failed)
         for (accel_socket* s : t_counted) s->sh->app_refs.fetch_sub(1, std::memory_order_relaxed);
     t_counted.clear();
@@ -114,9 +146,11 @@ void adopt() noexcept {
     for (const char* p = text.c_str() + used; *p == ';';) {
         record r;
         int n = 0;
-        if (std::sscanf(p, ";%u,%lu,%u,%d%n", &r.id, &r.inode, &r.flags, &r.linger, &n) != 4) break;
+        if (std::sscanf(p, ";%u,%lu,%u,%d,%d,%d,%d%n", &r.id, &r.inode, &r.flags, &r.linger, &r.dual.app,
+                        &r.dual.kernel, &r.dual.notify, &n) != 7)
+            break;
         p += n;
-        by_inode.emplace(r.inode, recs.size());
+        if (r.dual.app < 0) by_inode.emplace(r.inode, recs.size());
         recs.push_back(r);
     }
     struct stat st{};
@@ -144,12 +178,29 @@ void adopt() noexcept {
         }
         closedir(d);
     }
+    // A socket on both stacks: its app fd by number (an epoll fd has no
+    // socket inode to look for), checked against the inode it had; its
+    // private fds close-on-exec again.
+    for (record& r : recs) {
+        if (r.dual.app < 0) continue;
+        if (r.dual.app != ctl && r.dual.app != seg && any_inode_of(r.dual.app) == r.inode) r.fds.push_back(r.dual.app);
+        set_cloexec(r.dual.kernel, true);
+        set_cloexec(r.dual.notify, true);
+    }
     const std::uint32_t max = ch->view().geometry().max_sockets;
     unsigned kept = 0, released = 0;
     for (const record& r : recs) {
         if (r.id >= max) continue;
         accel_socket* s = attach_socket(ch, r.id, (r.flags & k_flag_dgram) != 0, false);
         if (!s) continue;
+        if (r.dual.app >= 0 && !r.fds.empty() && r.dual.kernel >= 0) {
+            s->kernel_fd = r.dual.kernel;
+            s->notify_fd = r.dual.notify;
+        } else {
+            // Not usable on both stacks any more: its private fds go.
+            for (int p : {r.dual.kernel, r.dual.notify})
+                if (p >= 0) shm::sys::close(p);
+        }
         s->shut_rd.store((r.flags & k_flag_shut_rd) != 0, std::memory_order_relaxed);
         s->shut_wr.store((r.flags & k_flag_shut_wr) != 0, std::memory_order_relaxed);
         s->linger_on = r.linger >= 0;

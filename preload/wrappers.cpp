@@ -548,6 +548,13 @@ SHUNT_EXPORT int ioctl(int fd, unsigned long req, ...) {
             if (r == 0) s->nonblocking.store(*static_cast<int*>(arg) != 0, std::memory_order_relaxed);
             return r;
         }
+        if (req == FIOCLEX || req == FIONCLEX) {
+            // The fd's own close-on-exec flag (Python's set_inheritable), by
+            // raw syscall: it is this fd's, not a socket's.
+            const long rr = shm::sys::raw(SYS_ioctl, fd, static_cast<long>(req), reinterpret_cast<long>(arg));
+            if (rr < 0) errno = static_cast<int>(-rr);
+            return rr < 0 ? -1 : 0;
+        }
         if (s->kernel_fd >= 0 && !s->dgram) return real::ioctl(s->kernel_fd, req, arg);  // a listener on both stacks
         if (req == FIONREAD || req == SIOCOUTQ) return finish(op_ioctl(fd, *s, req, arg), errno);
     }

@@ -4,7 +4,8 @@
 # wire and over the kernel-only link both reach the one socket, and each
 # answer leaves from the address it was sent to, by the stack that reaches
 # the sender. shuntctl lists the socket. A socket on 0.0.0.0 that connects
-# narrows to its peer's stack (either one) and talks to it.
+# narrows to its peer's stack (either one) and talks to it. A UDP socket and
+# a TCP listener on 0.0.0.0 keep serving both stacks after an exec.
 . "$SHUNT_SRC_DIR/tests/e2e/lib.sh"
 require_root
 lab_lock
@@ -42,4 +43,19 @@ out=$("$SHUNT" run -- python3 "$PROG" connected "$SHUNT_LAB_KERNEL_PEER_IP" 7701
     fail "connected over the kernel link: $out"
 [ "$out" = "echo:tokernel port set" ] || fail "connected over the kernel link: '$out'"
 wait $psrv || fail "the peer's server: $(cat "$TMPDIR_E2E/peer_srv")"
+
+note "sockets on both stacks cross an exec: UDP and a TCP listener on 0.0.0.0"
+"$SHUNT" run -- python3 "$PROG" exec-server 7702 2 > "$TMPDIR_E2E/xsrv" 2>&1 &
+xsrv=$!
+for _ in $(seq 50); do grep -q "bound after exec" "$TMPDIR_E2E/xsrv" && break; sleep 0.1; done
+grep -q "bound after exec 0.0.0.0 7702 7702" "$TMPDIR_E2E/xsrv" || fail "exec'ed server: $(cat "$TMPDIR_E2E/xsrv")"
+for ip in "$SHUNT_LAB_DAEMON_IP" "$SHUNT_LAB_KERNEL_IP"; do
+    out=$(peer python3 "$PROG" ask "$ip" 7702 "u$ip") || fail "UDP after exec via $ip: $out"
+    [ "$out" = "echo:u$ip $ip" ] || fail "UDP after exec via $ip: '$out'"
+done
+for ip in "$SHUNT_LAB_DAEMON_IP" "$SHUNT_LAB_KERNEL_IP"; do
+    out=$(peer python3 "$PROG" ask-tcp "$ip" 7702 "t$ip") || fail "TCP after exec via $ip: $out"
+    [ "$out" = "echo:t$ip" ] || fail "TCP after exec via $ip: '$out'"
+done
+wait $xsrv || fail "exec'ed server exited non-zero: $(cat "$TMPDIR_E2E/xsrv")"
 echo "PASS"
