@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <new>
 
 #include "preload/log.hpp"
 #include "preload/syscall_hook.hpp"
@@ -29,6 +30,11 @@ constexpr const char* k_default_socket = "/run/shunt/control.sock";
 std::mutex g_mu;
 std::atomic<int> g_state{0};  // 0 not tried, 1 attached, 2 absent
 channel* g_channel = nullptr;
+// The channels of the processes this one was forked from, oldest first:
+// their sessions still serve the sockets it inherited. Never freed (sockets
+// point at them). Written under g_mu (or in a child just forked).
+channel* g_inherited[channel::k_max_inherited] = {};
+std::atomic<int> g_n_inherited{0};
 
 std::uint64_t now_ns() {
     timespec ts{};
@@ -52,6 +58,38 @@ int move_high(int fd) {
 
 }  // namespace
 
+int channel::inherited(channel* out[k_max_inherited]) {
+    // acquire: pairs with the release in after_fork_child()/adopt().
+    const int n = g_n_inherited.load(std::memory_order_acquire);
+    for (int i = 0; i < n; ++i) out[i] = g_inherited[i];
+    return n;
+}
+
+void channel::after_fork_child() {
+    // The only thread now; a lock some other parent thread held at the fork
+    // is gone with that thread, so the mutex starts afresh.
+    new (&g_mu) std::mutex();
+    const int n = g_n_inherited.load(std::memory_order_relaxed);
+    if (g_state.load(std::memory_order_relaxed) != 1 || n >= k_max_inherited) return;  // shares the parent's
+    g_inherited[n] = g_channel;
+    g_n_inherited.store(n + 1, std::memory_order_release);
+    g_channel = nullptr;
+    g_state.store(0, std::memory_order_release);  // the next new socket attaches this process
+    publish_own_fds();
+}
+
+void channel::publish_own_fds() {
+    int i = 0;
+    auto put = [&i](const channel* c) {
+        if (!c || i + 2 > k_own_fd_slots) return;
+        shunt_own_fds[i++] = c->ctl_;
+        shunt_own_fds[i++] = c->seg_fd_;
+    };
+    put(g_channel);
+    for (int k = 0; k < g_n_inherited.load(std::memory_order_relaxed); ++k) put(g_inherited[k]);
+    while (i < k_own_fd_slots) shunt_own_fds[i++] = -1;
+}
+
 channel* channel::existing() {
     // acquire: pairs with the release in get(), so the channel is complete.
     return g_state.load(std::memory_order_acquire) == 1 ? g_channel : nullptr;
@@ -66,6 +104,7 @@ channel* channel::get() {
         auto* c = new (std::nothrow) channel();
         if (c && c->attach()) {
             g_channel = c;
+            publish_own_fds();
             g_state.store(1, std::memory_order_release);
         } else {
             delete c;
@@ -125,8 +164,6 @@ bool channel::attach() {
     }
     seg_fd_ = move_high(memfd);  // kept (close-on-exec) for a handover across exec
     ctl_ = move_high(ctl_);
-    shunt_own_fds[0] = ctl_;
-    shunt_own_fds[1] = seg_fd_;
     // Seal the control socket's receive timeout back to blocking-forever: it is
     // only ever polled for hang-up from now on.
     tv = {0, 0};
@@ -157,9 +194,11 @@ bool channel::map_segment(int memfd, std::uint64_t size) {
     return true;
 }
 
-channel* channel::adopt(int ctl, int seg, std::uint64_t size) {
+channel* channel::adopt(int ctl, int seg, std::uint64_t size, bool current) {
     std::lock_guard lk(g_mu);
-    if (g_state.load(std::memory_order_relaxed) != 0) return nullptr;
+    if (current && g_state.load(std::memory_order_relaxed) != 0) return nullptr;
+    const int n = g_n_inherited.load(std::memory_order_relaxed);
+    if (!current && n >= k_max_inherited) return nullptr;
     auto* c = new (std::nothrow) channel();
     if (!c) return nullptr;
     if (const char* s = std::getenv("SHUNT_SPIN_US")) c->spin_us_ = static_cast<unsigned>(std::strtoul(s, nullptr, 10));
@@ -169,11 +208,15 @@ channel* channel::adopt(int ctl, int seg, std::uint64_t size) {
     }
     c->ctl_ = ctl;
     c->seg_fd_ = seg;
-    shunt_own_fds[0] = ctl;
-    shunt_own_fds[1] = seg;
-    g_channel = c;
-    // release: pairs with the acquire in get()/existing(); the channel is complete.
-    g_state.store(1, std::memory_order_release);
+    if (current) {
+        g_channel = c;
+        // release: pairs with the acquire in get()/existing(); the channel is complete.
+        g_state.store(1, std::memory_order_release);
+    } else {
+        g_inherited[n] = c;
+        g_n_inherited.store(n + 1, std::memory_order_release);
+    }
+    publish_own_fds();
     return c;
 }
 
@@ -183,15 +226,20 @@ channel* channel::any() {
 }
 
 bool channel::move_own_fd(int fd) {
-    channel* c = any();
-    if (!c || fd < 0 || (fd != c->ctl_ && fd != c->seg_fd_)) return false;
+    if (fd < 0) return false;
+    channel* all[k_max_inherited + 1];
+    int n = inherited(all);
+    if (channel* c = any()) all[n++] = c;
+    channel* c = nullptr;
+    for (int i = 0; i < n && !c; ++i)
+        if (fd == all[i]->ctl_ || fd == all[i]->seg_fd_) c = all[i];
+    if (!c) return false;
     std::lock_guard lk(g_mu);
     const long moved = shm::sys::raw(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);
     if (moved < 0) return true;  // no fd left: the number stays ours
     if (fd == c->ctl_) c->ctl_ = static_cast<int>(moved);
     else c->seg_fd_ = static_cast<int>(moved);
-    shunt_own_fds[0] = c->ctl_;
-    shunt_own_fds[1] = c->seg_fd_;
+    publish_own_fds();
     shm::sys::close(fd);
     return true;
 }
@@ -199,10 +247,15 @@ bool channel::move_own_fd(int fd) {
 void channel::forget_dead() {
     std::lock_guard lk(g_mu);
     // The channel object stays (sockets still point at it); only new lookups stop.
+    // One daemon behind every channel: the inherited ones are gone too.
+    for (int i = 0; i < g_n_inherited.load(std::memory_order_relaxed); ++i)
+        g_inherited[i]->dead_.store(true, std::memory_order_relaxed);
     if (g_state.load(std::memory_order_relaxed) == 1) {
         g_channel->dead_.store(true, std::memory_order_relaxed);
         g_state.store(2, std::memory_order_release);
         log_line(log_level::warn, "shuntd is gone; new sockets stay on the kernel");
+    } else if (g_state.load(std::memory_order_relaxed) == 0) {
+        g_state.store(2, std::memory_order_release);  // a child of a dead daemon's app: no attach to try
     }
 }
 

@@ -3,9 +3,12 @@
 //
 // One channel per process, created on the first socket that the policy would
 // accelerate. If no daemon answers, the channel stays "absent" and every
-// socket stays on the kernel (one log line, no error). A forked child keeps
-// using its parent's channel: the mapping, the control connection and the
-// sockets it inherited are all still there.
+// socket stays on the kernel (one log line, no error). A forked child
+// attaches on its own: its first new socket opens a channel (a session of
+// its own in shuntd, listed under its pid), while the sockets it inherited
+// keep working through its parent's channel, still mapped and connected in
+// the child (each accel_socket names its channel). Up to k_max_inherited
+// generations are kept apart this way; beyond, a child shares its parent's.
 #pragma once
 
 #include <sys/types.h>
@@ -25,6 +28,12 @@ public:
     static channel* get();
     // Without attaching: the channel if one exists.
     static channel* existing();
+    // Channels inherited across fork, oldest first (n of them).
+    static constexpr int k_max_inherited = 3;
+    static int inherited(channel* out[k_max_inherited]);
+    // In a forked child: the parent's channel serves only what was inherited;
+    // the next new socket attaches this process on its own.
+    static void after_fork_child();
 
     const shm::segment_view& view() const { return view_; }
     const shm::segment_header& header() const { return *view_.header(); }
@@ -59,15 +68,18 @@ public:
     template <typename F>
     static void for_each_own_fd(F&& f);
 
-    // The new image's channel, from the fds the previous image handed over;
-    // nullptr (fds untouched) if they do not hold a valid segment.
-    static channel* adopt(int ctl, int seg, std::uint64_t size);
+    // A channel of the new image, from the fds the previous image handed over
+    // (`current`: the one new sockets use, else an inherited one); nullptr
+    // (fds untouched) if they do not hold a valid segment.
+    static channel* adopt(int ctl, int seg, std::uint64_t size, bool current);
 
 
 private:
     channel() = default;
     // The channel whether or not shuntd is still alive (its fds are still ours).
     static channel* any();
+    // shunt_own_fds (the syscall hook's copy) from every channel's fds.
+    static void publish_own_fds();
     bool attach();
     // Maps and checks the segment; false (nothing mapped) if it is not one.
     bool map_segment(int memfd, std::uint64_t size);
@@ -82,9 +94,12 @@ private:
 
 template <typename F>
 void channel::for_each_own_fd(F&& f) {
-    if (channel* c = any()) {
-        if (c->ctl_ >= 0) f(c->ctl_);
-        if (c->seg_fd_ >= 0) f(c->seg_fd_);
+    channel* all[k_max_inherited + 1];
+    int n = inherited(all);
+    if (channel* c = any()) all[n++] = c;
+    for (int i = 0; i < n; ++i) {
+        if (all[i]->ctl_ >= 0) f(all[i]->ctl_);
+        if (all[i]->seg_fd_ >= 0) f(all[i]->seg_fd_);
     }
 }
 

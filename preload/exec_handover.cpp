@@ -51,6 +51,7 @@ struct dual_fds {
 };
 
 struct record {
+    channel* ch = nullptr;  // the channel it lives on (null: not usable)
     std::uint32_t id = 0;
     unsigned long inode = 0;
     unsigned flags = 0;
@@ -59,59 +60,73 @@ struct record {
     std::vector<int> fds;
 };
 
-// The dual sockets' private fds, made inheritable for the exec (and
-// close-on-exec again by finish()).
+// The dual sockets' private fds and the channels' fds, made inheritable
+// for the exec (and close-on-exec again by finish()).
 thread_local std::vector<int> t_private;
+thread_local std::vector<int> t_channel_fds;
 
 }  // namespace
 
 std::string prepare(bool new_process) {
     t_counted.clear();
-    channel* ch = channel::existing();
-    if (!ch) return {};
+    t_private.clear();
+    t_channel_fds.clear();
+    // Every channel with sockets in this image: its own and those inherited
+    // across fork; each socket goes with the channel it lives on.
+    channel* chans[channel::k_max_inherited + 1];
+    int nch = channel::inherited(chans);
+    channel* current = channel::existing();
+    if (current) chans[nch++] = current;
     std::string e;
     std::vector<accel_socket*> seen;
-    t_private.clear();
-    fd_table::for_each([&](int fd, accel_socket* s) {
-        for (accel_socket* c : seen)
-            if (c == s) return;
-        seen.push_back(s);
-        const bool dual = s->kernel_fd >= 0;
-        const unsigned long ino = dual ? any_inode_of(fd) : inode_of(fd);
-        if (!ino) return;
-        const unsigned flags = (s->dgram ? k_flag_dgram : 0) |
-                               (s->shut_rd.load(std::memory_order_relaxed) ? k_flag_shut_rd : 0) |
-                               (s->shut_wr.load(std::memory_order_relaxed) ? k_flag_shut_wr : 0);
-        char buf[128];
-        std::snprintf(buf, sizeof buf, ";%u,%lu,%u,%d,%d,%d,%d", s->id, ino, flags, s->linger_on ? s->linger_s : -1,
-                      dual ? fd : -1, dual ? s->kernel_fd : -1, dual ? s->notify_fd : -1);
-        e += buf;
-        if (dual) {
-            for (int p : {s->kernel_fd, s->notify_fd}) {
-                if (p < 0) continue;
-                set_cloexec(p, false);
-                t_private.push_back(p);
+    for (int k = 0; k < nch; ++k) {
+        channel* ch = chans[k];
+        std::string recs;
+        fd_table::for_each([&](int fd, accel_socket* s) {
+            if (s->ch != ch) return;
+            for (accel_socket* c : seen)
+                if (c == s) return;
+            seen.push_back(s);
+            const bool dual = s->kernel_fd >= 0;
+            const unsigned long ino = dual ? any_inode_of(fd) : inode_of(fd);
+            if (!ino) return;
+            const unsigned flags = (s->dgram ? k_flag_dgram : 0) |
+                                   (s->shut_rd.load(std::memory_order_relaxed) ? k_flag_shut_rd : 0) |
+                                   (s->shut_wr.load(std::memory_order_relaxed) ? k_flag_shut_wr : 0);
+            char buf[128];
+            std::snprintf(buf, sizeof buf, ";%u,%lu,%u,%d,%d,%d,%d", s->id, ino, flags,
+                          s->linger_on ? s->linger_s : -1, dual ? fd : -1, dual ? s->kernel_fd : -1,
+                          dual ? s->notify_fd : -1);
+            recs += buf;
+            if (dual) {
+                for (int p : {s->kernel_fd, s->notify_fd}) {
+                    if (p < 0) continue;
+                    set_cloexec(p, false);
+                    t_private.push_back(p);
+                }
             }
+            if (new_process) {
+                s->sh->app_refs.fetch_add(1, std::memory_order_relaxed);
+                t_counted.push_back(s);
+            }
+        });
+        if (recs.empty()) continue;
+        char head[96];
+        std::snprintf(head, sizeof head, "@%d,%d,%d,%llu", ch == current ? 1 : 0, ch->control_fd(), ch->segment_fd(),
+                      static_cast<unsigned long long>(ch->segment_size()));
+        e += head + recs;
+        for (int fd : {ch->control_fd(), ch->segment_fd()}) {
+            set_cloexec(fd, false);
+            t_channel_fds.push_back(fd);
         }
-        if (new_process) {
-            s->sh->app_refs.fetch_add(1, std::memory_order_relaxed);
-            t_counted.push_back(s);
-        }
-    });
+    }
     if (e.empty()) return {};
-    char head[128];
-    std::snprintf(head, sizeof head, "%s=1,%d,%d,%llu", k_var, ch->control_fd(), ch->segment_fd(),
-                  static_cast<unsigned long long>(ch->segment_size()));
-    set_cloexec(ch->control_fd(), false);
-    set_cloexec(ch->segment_fd(), false);
-    return head + e;
+    return std::string(k_var) + "=2" + e;
 }
 
 void finish(bool new_process, bool failed) {
-    if (channel* ch = channel::existing()) {
-        set_cloexec(ch->control_fd(), true);
-        set_cloexec(ch->segment_fd(), true);
-    }
+    for (int fd : t_channel_fds) set_cloexec(fd, true);
+    t_channel_fds.clear();
     for (int p : t_private) set_cloexec(p, true);
     t_private.clear();
     if (new_process && failed)
@@ -134,45 +149,62 @@ void adopt() noexcept {
     if (!v) return;
     const std::string text = v;
     unsetenv(k_var);  // this image's own children get a fresh one
-    int version = 0, ctl = -1, seg = -1;
-    unsigned long long size = 0;
-    int used = 0;
-    if (std::sscanf(text.c_str(), "%d,%d,%d,%llu%n", &version, &ctl, &seg, &size, &used) != 4 || version != 1) {
+    if (text.rfind("2", 0) != 0) {
         log_line(log_level::warn, "malformed %s; inherited accelerated sockets are not usable", k_var);
         return;
     }
     std::vector<record> recs;
-    std::unordered_map<unsigned long, std::size_t> by_inode;
-    for (const char* p = text.c_str() + used; *p == ';';) {
-        record r;
+    std::vector<int> shunt_fds;  // the channels' own fds: never a socket's
+    channel* ch = nullptr;
+    unsigned unusable = 0;
+    for (const char* p = text.c_str() + 1; *p == '@' || *p == ';';) {
         int n = 0;
+        if (*p == '@') {
+            int current = 0, ctl = -1, seg = -1;
+            unsigned long long size = 0;
+            if (std::sscanf(p, "@%d,%d,%d,%llu%n", &current, &ctl, &seg, &size, &n) != 4) break;
+            p += n;
+            struct stat st{};
+            ch = nullptr;
+            if (inode_of(ctl) != 0 && raw(SYS_fstat, seg, reinterpret_cast<long>(&st)) == 0 &&
+                static_cast<unsigned long long>(st.st_size) == size)
+                ch = channel::adopt(ctl, seg, size, current == 1);
+            if (!ch) {
+                ++unusable;
+                continue;
+            }
+            set_cloexec(ctl, true);
+            set_cloexec(seg, true);
+            shunt_fds.push_back(ctl);
+            shunt_fds.push_back(seg);
+            continue;
+        }
+        record r;
         if (std::sscanf(p, ";%u,%lu,%u,%d,%d,%d,%d%n", &r.id, &r.inode, &r.flags, &r.linger, &r.dual.app,
                         &r.dual.kernel, &r.dual.notify, &n) != 7)
             break;
         p += n;
-        if (r.dual.app < 0) by_inode.emplace(r.inode, recs.size());
+        r.ch = ch;
         recs.push_back(r);
     }
-    struct stat st{};
-    if (inode_of(ctl) == 0 || raw(SYS_fstat, seg, reinterpret_cast<long>(&st)) != 0 ||
-        static_cast<unsigned long long>(st.st_size) != size) {
-        log_line(log_level::warn, "the fds %s names are not shunt's; inherited sockets are not usable", k_var);
-        return;
-    }
-    channel* ch = channel::adopt(ctl, seg, size);
-    if (!ch) {
-        log_line(log_level::warn, "the inherited segment is not usable; inherited sockets are not usable");
-        return;
-    }
-    set_cloexec(ctl, true);
-    set_cloexec(seg, true);
+    if (unusable)
+        log_line(log_level::warn, "%u inherited segment(s) of %s not usable; their sockets are not usable", unusable,
+                 k_var);
+    std::unordered_map<unsigned long, std::size_t> by_inode;
+    for (std::size_t i = 0; i < recs.size(); ++i)
+        if (recs[i].dual.app < 0) by_inode.emplace(recs[i].inode, i);
+    auto is_shunts = [&shunt_fds](int fd) {
+        for (int f : shunt_fds)
+            if (f == fd) return true;
+        return false;
+    };
     // Which fds of this image are inherited notify sockets: every fd is
     // looked at, so copies made between fork and exec are found too.
     if (DIR* d = opendir("/proc/self/fd")) {
         const int dfd = dirfd(d);
         while (dirent* de = readdir(d)) {
             const int fd = std::atoi(de->d_name);
-            if (de->d_name[0] == '.' || fd == dfd || fd == ctl || fd == seg) continue;
+            if (de->d_name[0] == '.' || fd == dfd || is_shunts(fd)) continue;
             const unsigned long ino = inode_of(fd);
             if (auto it = by_inode.find(ino); ino && it != by_inode.end()) recs[it->second].fds.push_back(fd);
         }
@@ -183,24 +215,24 @@ void adopt() noexcept {
     // private fds close-on-exec again.
     for (record& r : recs) {
         if (r.dual.app < 0) continue;
-        if (r.dual.app != ctl && r.dual.app != seg && any_inode_of(r.dual.app) == r.inode) r.fds.push_back(r.dual.app);
+        if (!is_shunts(r.dual.app) && any_inode_of(r.dual.app) == r.inode) r.fds.push_back(r.dual.app);
         set_cloexec(r.dual.kernel, true);
         set_cloexec(r.dual.notify, true);
     }
-    const std::uint32_t max = ch->view().geometry().max_sockets;
     unsigned kept = 0, released = 0;
     for (const record& r : recs) {
-        if (r.id >= max) continue;
-        accel_socket* s = attach_socket(ch, r.id, (r.flags & k_flag_dgram) != 0, false);
-        if (!s) continue;
-        if (r.dual.app >= 0 && !r.fds.empty() && r.dual.kernel >= 0) {
+        accel_socket* s = r.ch && r.id < r.ch->view().geometry().max_sockets
+                              ? attach_socket(r.ch, r.id, (r.flags & k_flag_dgram) != 0, false)
+                              : nullptr;
+        if (s && r.dual.app >= 0 && !r.fds.empty() && r.dual.kernel >= 0) {
             s->kernel_fd = r.dual.kernel;
             s->notify_fd = r.dual.notify;
         } else {
-            // Not usable on both stacks any more: its private fds go.
+            // Not usable on both stacks (or at all): its private fds go.
             for (int p : {r.dual.kernel, r.dual.notify})
                 if (p >= 0) shm::sys::close(p);
         }
+        if (!s) continue;
         s->shut_rd.store((r.flags & k_flag_shut_rd) != 0, std::memory_order_relaxed);
         s->shut_wr.store((r.flags & k_flag_shut_wr) != 0, std::memory_order_relaxed);
         s->linger_on = r.linger >= 0;

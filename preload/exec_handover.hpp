@@ -2,8 +2,11 @@
 // image and with it libshunt's state, but not the open fds: the notify fds
 // of accelerated sockets, the control socket and the segment's memfd all
 // survive when not close-on-exec. Before the exec, libshunt writes one
-// environment entry, SHUNT_HANDOVER, naming the control and segment fds and,
-// for every accelerated socket, its id and its notify socket's inode; the new
+// environment entry, SHUNT_HANDOVER, naming for each channel with sockets
+// (this process's own, and those inherited across fork: preload/channel.hpp)
+// its control and segment fds and, for every accelerated socket on it, its
+// id and its notify socket's inode (a socket on both stacks: also its fd
+// numbers, the app's and its private ones); the new
 // image's libshunt maps the same segment and finds its accelerated fds by
 // inode among the fds it has (so dup2'ed copies, as an inetd-style server
 // gives a handler on stdin/stdout, are found too). A socket no fd of the new

@@ -35,7 +35,8 @@ __attribute__((constructor)) void shunt_init() noexcept {
 // are reset.
 __attribute__((destructor)) void shunt_fini() noexcept {
     using namespace shunt::preload;
-    if (!channel::existing()) return;
+    channel* inherited[channel::k_max_inherited];
+    if (!channel::existing() && channel::inherited(inherited) == 0) return;
     fd_table::for_each([](int fd, accel_socket*) {
         if (accel_socket* s = fd_table::take(fd)) op_release(s);
     });

@@ -10,6 +10,7 @@
 #include <cstdarg>
 #include <vector>
 
+#include "preload/channel.hpp"
 #include "preload/exec_handover.hpp"
 #include "preload/fd_table.hpp"
 #include "preload/real.hpp"
@@ -42,7 +43,8 @@ pid_t counted_fork(Fork&& do_fork) {
         for (accel_socket* s : counted) s->sh->app_refs.fetch_sub(1, std::memory_order_relaxed);
         errno = saved;
     } else if (pid == 0) {
-        sud::after_fork_child();  // Linux does not carry syscall user dispatch into the child
+        channel::after_fork_child();  // the child's new sockets attach it on its own
+        sud::after_fork_child();      // Linux does not carry syscall user dispatch into the child
     }
     return pid;
 }

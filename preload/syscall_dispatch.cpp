@@ -38,7 +38,10 @@ __attribute__((target("general-regs-only"))) inline bool accelerated(long fd) {
 // number). Any other call on one is an app's stray call and the kernel's to
 // answer: the wrappers would pass it to libc, which would bring it back here.
 __attribute__((target("general-regs-only"))) inline bool own(long fd) {
-    return fd >= 0 && (fd == shunt_own_fds[0] || fd == shunt_own_fds[1]);
+    if (fd < 0) return false;
+    for (int i = 0; i < k_own_fd_slots; ++i)
+        if (fd == shunt_own_fds[i]) return true;
+    return false;
 }
 
 }  // namespace
@@ -70,7 +73,7 @@ extern "C" {
 
 // XSAVE area size for the enabled state components (set by the installer).
 __attribute__((visibility("hidden"))) unsigned long shunt_xsave_size = 4096;
-__attribute__((visibility("hidden"))) int shunt_own_fds[2] = {-1, -1};
+__attribute__((visibility("hidden"))) int shunt_own_fds[k_own_fd_slots] = {-1, -1, -1, -1, -1, -1, -1, -1};
 __attribute__((visibility("hidden"))) thread_local int shunt_spawning __attribute__((tls_model("initial-exec"))) = 0;
 
 // For the calls the entry cannot decide in its few instructions (two fds,
@@ -82,6 +85,7 @@ __attribute__((visibility("hidden"), target("general-regs-only"))) int shunt_sys
             return accelerated(f->a[0]) || accelerated(f->a[1]) || (f->a[0] != f->a[1] && own(f->a[1])) ? 1 : 0;
         case SYS_splice: return accelerated(f->a[0]) || accelerated(f->a[2]) ? 1 : 0;
         case SYS_close_range: return 1;  // the range may cover accelerated fds or shunt's own
+        case SYS_close: return accelerated(f->a[0]) || own(f->a[0]) ? 1 : 0;
         default: return accelerated(f->a[0]) ? 1 : 0;
     }
 }

@@ -8,11 +8,12 @@
  *
  * Fast path, here in a few instructions: a syscall that takes no fd shunt
  * handles (a bitmap of their numbers), or whose fd is not accelerated (the
- * fd table; for close, not one of shunt's own fds either), or made by a
- * posix_spawn child or by shunt itself inside the slow path (the TLS word
- * shunt_spawning), goes straight to the kernel; rcx and r11, which the
- * syscall clobbers anyway, serve as scratch. The few that take two fds (dup2, dup3, splice,
- * close_range) ask shunt_syscall_fast (general registers only). Slow path: the full extended
+ * fd table), or made by a posix_spawn child or by shunt itself inside the
+ * slow path (the TLS word shunt_spawning), goes straight to the kernel; rcx
+ * and r11, which the syscall clobbers anyway, serve as scratch. The few that
+ * take two fds (dup2, dup3, splice, close_range), and a close of an fd that
+ * is not accelerated (it may be one of shunt's own, of any of its channels),
+ * ask shunt_syscall_fast (general registers only). Slow path: the full extended
  * state (x87, SSE, AVX, ...) is saved with XSAVE, since the C++ dispatcher
  * and the libc functions it calls may use vector registers the interrupted
  * libc code keeps live across its syscall, then shunt_syscall_slow runs.
@@ -55,21 +56,18 @@ shunt_syscall_entry:
     jne     9f                      /* a posix_spawn child before its exec, or shunt's own call */
     test    %edi, %edi
     js      9f                      /* no fd (close(-1)): the kernel's EBADF */
-    mov     $1, %ecx
-    cmp     $3, %eax                /* close: shunt's own fds too (they move away) */
-    jne     4f
-    cmp     shunt_own_fds(%rip), %edi
-    je      1f
-    cmp     shunt_own_fds+4(%rip), %edi
-    je      1f
-4:
     cmp     shunt_fd_table_size(%rip), %edi
-    jge     9f
+    jge     4f
     mov     shunt_fd_table(%rip), %rcx
     movslq  %edi, %r11
     cmpq    $0, (%rcx,%r11,8)       /* relaxed: the fd table's entries are single words */
-    je      9f
+    je      4f
     mov     $1, %ecx
+    jmp     1f
+4:  /* not accelerated: a close may still be of one of shunt's own fds */
+    xor     %ecx, %ecx
+    cmp     $3, %eax
+    jne     9f
 1:
     pushfq
     push    %rbp
