@@ -16,27 +16,41 @@
 
 namespace shunt::preload {
 
-accel_socket* make_dual_listener(int fd, int backlog) {
-    sockaddr_in local{};
-    socklen_t len = sizeof local;
-    if (raw(SYS_getsockname, fd, reinterpret_cast<long>(&local), reinterpret_cast<long>(&len)) < 0) return nullptr;
-    const long fl = raw(SYS_fcntl, fd, F_GETFL);
-    const long fdfl = raw(SYS_fcntl, fd, F_GETFD);
-    if (fl < 0 || fdfl < 0) return nullptr;
-    int notify = -1;
-    auto opened = open_in_daemon(fd, SOCK_STREAM, &notify);
-    if (!opened || !*opened) return nullptr;
-    accel_socket* s = *opened;
-    auto give_up = [&](const char* what, int e) -> accel_socket* {
-        log_line(log_level::info, "0.0.0.0:%u stays on the kernel only (shuntd %s: %s)", ntohs(local.sin_port), what,
-                 std::strerror(e));
-        shm::sys::close(notify);
-        op_release(s);
-        return nullptr;
-    };
-    sockaddr_in any = local;
+accel_socket* dual_start::give_up(const char* what, int e) {
+    log_line(log_level::info, "%s0.0.0.0:%u stays on the kernel only (shuntd %s: %s)", kind, ntohs(local.sin_port),
+             what, std::strerror(e));
+    shm::sys::close(notify);
+    op_release(s);
+    s = nullptr;
+    return nullptr;
+}
+
+bool start_dual(int fd, int type, dual_start& d) {
+    socklen_t len = sizeof d.local;
+    if (raw(SYS_getsockname, fd, reinterpret_cast<long>(&d.local), reinterpret_cast<long>(&len)) < 0) return false;
+    d.fl = raw(SYS_fcntl, fd, F_GETFL);
+    d.fdfl = raw(SYS_fcntl, fd, F_GETFD);
+    if (d.fl < 0 || d.fdfl < 0) return false;
+    auto opened = open_in_daemon(fd, type, &d.notify);
+    if (!opened || !*opened) return false;
+    d.s = *opened;
+    sockaddr_in any = d.local;
     any.sin_addr.s_addr = INADDR_ANY;
-    if (auto r = op_bind(*s, any); !r) return give_up("bind", r.err().code);
+    if (auto r = op_bind(*d.s, any); !r) {
+        d.give_up("bind", r.err().code);
+        return false;
+    }
+    return true;
+}
+
+accel_socket* make_dual_listener(int fd, int backlog) {
+    dual_start d;
+    if (!start_dual(fd, SOCK_STREAM, d)) return nullptr;
+    accel_socket* s = d.s;
+    const long fl = d.fl, fdfl = d.fdfl;
+    const int notify = d.notify;
+    const sockaddr_in& local = d.local;
+    auto give_up = [&d](const char* what, int e) { return d.give_up(what, e); };
     if (auto r = op_listen(*s, backlog); !r) return give_up("listen", r.err().code);
     // The kernel listener moves to a private fd, non-blocking: accept() tries
     // it without waiting and waits on the epoll fd instead.

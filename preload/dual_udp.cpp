@@ -33,26 +33,14 @@ result<int> kernel_socket_call(accel_socket& s, int kfd) {
 }  // namespace
 
 accel_socket* make_dual_udp(int fd) {
-    sockaddr_in local{};
-    socklen_t len = sizeof local;
-    if (raw(SYS_getsockname, fd, reinterpret_cast<long>(&local), reinterpret_cast<long>(&len)) < 0) return nullptr;
-    const long fl = raw(SYS_fcntl, fd, F_GETFL);
-    const long fdfl = raw(SYS_fcntl, fd, F_GETFD);
-    if (fl < 0 || fdfl < 0) return nullptr;
-    int notify = -1;
-    auto opened = open_in_daemon(fd, SOCK_DGRAM, &notify);
-    if (!opened || !*opened) return nullptr;
-    accel_socket* s = *opened;
-    auto give_up = [&](const char* what, int e) -> accel_socket* {
-        log_line(log_level::info, "UDP 0.0.0.0:%u stays on the kernel only (shuntd %s: %s)", ntohs(local.sin_port),
-                 what, std::strerror(e));
-        shm::sys::close(notify);
-        op_release(s);
-        return nullptr;
-    };
-    sockaddr_in any = local;
-    any.sin_addr.s_addr = INADDR_ANY;
-    if (auto r = op_bind(*s, any); !r) return give_up("bind", r.err().code);
+    dual_start d;
+    d.kind = "UDP ";
+    if (!start_dual(fd, SOCK_DGRAM, d)) return nullptr;
+    accel_socket* s = d.s;
+    const long fl = d.fl, fdfl = d.fdfl;
+    const int notify = d.notify;
+    const sockaddr_in& local = d.local;
+    auto give_up = [&d](const char* what, int e) { return d.give_up(what, e); };
     // shuntd gets its own copy of the kernel socket; the app keeps one
     // (private, close-on-exec) to send through.
     const long copy = raw(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);

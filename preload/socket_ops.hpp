@@ -56,6 +56,21 @@ int dgram_next_length(accel_socket& s);
 [[nodiscard]] accel_socket* make_dual_listener(int fd, int backlog);
 [[nodiscard]] result<int> dual_accept(int fd, accel_socket& s, sockaddr* addr, socklen_t* len, int flags);
 
+// The start a socket on both stacks makes (dual_listener.cpp): the kernel
+// socket's name and flags, and a socket opened in shuntd and bound to
+// 0.0.0.0 on the same port. start_dual() is false when that cannot be done
+// (logged when shuntd refuses; nothing is left to undo); after it, a later
+// step that fails calls give_up(), which logs and undoes it.
+struct dual_start {
+    const char* kind = "";  // "" (TCP) or "UDP ", for the log
+    sockaddr_in local{};
+    long fl = 0, fdfl = 0;  // the fd's file and fd flags
+    int notify = -1;        // shuntd's notify socket for it (the app's end)
+    accel_socket* s = nullptr;
+    accel_socket* give_up(const char* what, int e);
+};
+[[nodiscard]] bool start_dual(int fd, int type, dual_start& d);
+
 // A UDP socket on both stacks (dual_udp.cpp). make_dual_udp runs after the
 // kernel bind() of fd to 0.0.0.0 succeeded: shuntd binds the same port and
 // reads the kernel socket too, fd becomes the notify fd of the one receive
