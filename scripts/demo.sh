@@ -22,7 +22,7 @@ step "the same peer over the kernel-only link, for comparison ($SHUNT_LAB_KERNEL
 
 step "a Python HTTP server under shunt (its sockets on shuntd), curl on the peer fetches a file"
 www=$(mktemp -d)
-trap 'kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null; rm -rf "$www"' EXIT
+trap 'kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null || true; rm -rf "$www"' EXIT
 head -c 1048576 /dev/urandom > "$www/file.bin"
 (cd "$www" && exec "$shunt" run -- python3 -m http.server 8000 --bind "$SHUNT_LAB_DAEMON_IP") >/dev/null 2>&1 &
 srv=$!
