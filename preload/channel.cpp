@@ -254,8 +254,6 @@ void channel::forget_dead() {
         g_channel->dead_.store(true, std::memory_order_relaxed);
         g_state.store(2, std::memory_order_release);
         log_line(log_level::warn, "shuntd is gone; new sockets stay on the kernel");
-    } else if (g_state.load(std::memory_order_relaxed) == 0) {
-        g_state.store(2, std::memory_order_release);  // a child of a dead daemon's app: no attach to try
     }
 }
 

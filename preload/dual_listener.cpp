@@ -50,17 +50,16 @@ accel_socket* make_dual_listener(int fd, int backlog) {
     const long fl = d.fl, fdfl = d.fdfl;
     const int notify = d.notify;
     const sockaddr_in& local = d.local;
-    auto give_up = [&d](const char* what, int e) { return d.give_up(what, e); };
-    if (auto r = op_listen(*s, backlog); !r) return give_up("listen", r.err().code);
+    if (auto r = op_listen(*s, backlog); !r) return d.give_up("listen", r.err().code);
     // The kernel listener moves to a private fd, non-blocking: accept() tries
     // it without waiting and waits on the epoll fd instead.
     const long kfd = raw(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);
-    if (kfd < 0) return give_up("dup", static_cast<int>(-kfd));
+    if (kfd < 0) return d.give_up("dup", static_cast<int>(-kfd));
     raw(SYS_fcntl, kfd, F_SETFL, fl | O_NONBLOCK);
     const long ep = raw(SYS_epoll_create1, EPOLL_CLOEXEC);
     if (ep < 0) {
         shm::sys::close(static_cast<int>(kfd));
-        return give_up("epoll", static_cast<int>(-ep));
+        return d.give_up("epoll", static_cast<int>(-ep));
     }
     epoll_event ev{};
     ev.events = EPOLLIN;
@@ -71,7 +70,7 @@ accel_socket* make_dual_listener(int fd, int backlog) {
     if (r < 0) {
         shm::sys::close(static_cast<int>(ep));
         shm::sys::close(static_cast<int>(kfd));
-        return give_up("epoll", static_cast<int>(-r));
+        return d.give_up("epoll", static_cast<int>(-r));
     }
     // The epoll fd takes over the app's fd number (its file flags follow).
     raw(SYS_dup3, ep, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);

@@ -40,16 +40,15 @@ accel_socket* make_dual_udp(int fd) {
     const long fl = d.fl, fdfl = d.fdfl;
     const int notify = d.notify;
     const sockaddr_in& local = d.local;
-    auto give_up = [&d](const char* what, int e) { return d.give_up(what, e); };
     // shuntd gets its own copy of the kernel socket; the app keeps one
     // (private, close-on-exec) to send through.
     const long copy = raw(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);
-    if (copy < 0) return give_up("dup", static_cast<int>(-copy));
+    if (copy < 0) return d.give_up("dup", static_cast<int>(-copy));
     const auto sent = kernel_socket_call(*s, static_cast<int>(copy));
     shm::sys::close(static_cast<int>(copy));
-    if (!sent) return give_up("kernel socket", sent.err().code);
+    if (!sent) return d.give_up("kernel socket", sent.err().code);
     const long kfd = raw(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);
-    if (kfd < 0) return give_up("dup", static_cast<int>(-kfd));
+    if (kfd < 0) return d.give_up("dup", static_cast<int>(-kfd));
     // The notify fd takes over the app's fd number (its file flags follow).
     raw(SYS_dup3, notify, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
     shm::sys::close(notify);

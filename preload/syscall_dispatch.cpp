@@ -64,7 +64,7 @@ bool hook_wants(const syscall_frame& f) {
         default: break;
     }
     if (shunt_spawning) return false;
-    return accelerated(f.a[0]) || (nr == SYS_close && own(f.a[0]));
+    return accelerated(f.a[0]) || (nr == SYS_close && own(f.a[0]));  // as the entry decides
 }
 
 }  // namespace
@@ -74,6 +74,7 @@ extern "C" {
 // XSAVE area size for the enabled state components (set by the installer).
 __attribute__((visibility("hidden"))) unsigned long shunt_xsave_size = 4096;
 __attribute__((visibility("hidden"))) int shunt_own_fds[k_own_fd_slots] = {-1, -1, -1, -1, -1, -1, -1, -1};
+static_assert(k_own_fd_slots == 8, "preload/syscall_entry.S compares 8 slots of shunt_own_fds");
 __attribute__((visibility("hidden"))) thread_local int shunt_spawning __attribute__((tls_model("initial-exec"))) = 0;
 
 // For the calls the entry cannot decide in its few instructions (two fds,
@@ -85,7 +86,6 @@ __attribute__((visibility("hidden"), target("general-regs-only"))) int shunt_sys
             return accelerated(f->a[0]) || accelerated(f->a[1]) || (f->a[0] != f->a[1] && own(f->a[1])) ? 1 : 0;
         case SYS_splice: return accelerated(f->a[0]) || accelerated(f->a[2]) ? 1 : 0;
         case SYS_close_range: return 1;  // the range may cover accelerated fds or shunt's own
-        case SYS_close: return accelerated(f->a[0]) || own(f->a[0]) ? 1 : 0;
         default: return accelerated(f->a[0]) ? 1 : 0;
     }
 }

@@ -11,9 +11,9 @@
  * fd table), or made by a posix_spawn child or by shunt itself inside the
  * slow path (the TLS word shunt_spawning), goes straight to the kernel; rcx
  * and r11, which the syscall clobbers anyway, serve as scratch. The few that
- * take two fds (dup2, dup3, splice, close_range), and a close of an fd that
- * is not accelerated (it may be one of shunt's own, of any of its channels),
- * ask shunt_syscall_fast (general registers only). Slow path: the full extended
+ * take two fds (dup2, dup3, splice, close_range) ask shunt_syscall_fast
+ * (general registers only); a close of an fd that is not accelerated is
+ * compared with shunt's own fds (of every channel) here. Slow path: the full extended
  * state (x87, SSE, AVX, ...) is saved with XSAVE, since the C++ dispatcher
  * and the libc functions it calls may use vector registers the interrupted
  * libc code keeps live across its syscall, then shunt_syscall_slow runs.
@@ -64,10 +64,16 @@ shunt_syscall_entry:
     je      4f
     mov     $1, %ecx
     jmp     1f
-4:  /* not accelerated: a close may still be of one of shunt's own fds */
-    xor     %ecx, %ecx
+4:  /* not accelerated: a close may still be of one of shunt's own fds
+       (every channel's, k_own_fd_slots of them: preload/syscall_hook.hpp) */
     cmp     $3, %eax
     jne     9f
+    mov     $1, %ecx
+    .irp    slot, 0, 4, 8, 12, 16, 20, 24, 28
+    cmp     shunt_own_fds+\slot(%rip), %edi
+    je      1f
+    .endr
+    jmp     9f
 1:
     pushfq
     push    %rbp

@@ -158,6 +158,21 @@ TEST(Engine, ReuseportSpreadsDatagrams) {
     EXPECT_GT(got_b, 0);
 }
 
+// A kernel UDP socket on 127.0.0.1 and an ephemeral port (*a: its name); -1 on failure.
+int kernel_udp(sockaddr_in* a) {
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    *a = sockaddr_in{};
+    a->sin_family = AF_INET;
+    a->sin_addr.s_addr = inet_addr("127.0.0.1");
+    socklen_t len = sizeof *a;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(a), sizeof *a) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(a), &len) != 0) {
+        if (fd >= 0) ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 // A UDP socket on 0.0.0.0 on both stacks (preload/dual_udp.cpp): shuntd
 // reads the app's kernel socket into the same receive ring, with sources;
 // it refuses what is not an IPv4 UDP socket, and lets go when told.
@@ -165,13 +180,9 @@ TEST(Engine, KernelSocketFeedsTheRing) {
     fake_app app;
     auto u = app.open(SOCK_DGRAM);
     ASSERT_EQ(app.bind(u.id, "127.0.0.1", 5018), 0);
-    const int kernel = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     sockaddr_in ka{};
-    ka.sin_family = AF_INET;
-    ka.sin_addr.s_addr = inet_addr("127.0.0.1");
-    ASSERT_EQ(::bind(kernel, reinterpret_cast<sockaddr*>(&ka), sizeof ka), 0);
-    socklen_t kl = sizeof ka;
-    ASSERT_EQ(::getsockname(kernel, reinterpret_cast<sockaddr*>(&ka), &kl), 0);
+    const int kernel = kernel_udp(&ka);
+    ASSERT_GE(kernel, 0);
     shm::command c{};
     c.opcode = static_cast<std::uint32_t>(shm::op::kernel_socket);
     c.sock = u.id;
@@ -181,13 +192,9 @@ TEST(Engine, KernelSocketFeedsTheRing) {
     EXPECT_EQ(app.call(c, kernel).result, 0);
     EXPECT_EQ(app.call(c, kernel).result, -EBUSY) << "one kernel socket per socket";
 
-    const int sender = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = inet_addr("127.0.0.1");
-    ASSERT_EQ(::bind(sender, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
-    socklen_t sl = sizeof sa;
-    ASSERT_EQ(::getsockname(sender, reinterpret_cast<sockaddr*>(&sa), &sl), 0);
+    const int sender = kernel_udp(&sa);
+    ASSERT_GE(sender, 0);
     ASSERT_EQ(::sendto(sender, "via the kernel", 14, 0, reinterpret_cast<sockaddr*>(&ka), sizeof ka), 14);
     auto* sh = app.view().socket(u.id);
     shm::byte_ring_consumer rx(&sh->rx, app.view().rx_data(u.id), app.view().geometry().ring_bytes);
