@@ -36,6 +36,7 @@ def main():
         port = int(sys.argv[2])
         u.bind(("0.0.0.0", port))
         t = socket.socket()
+        t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # an earlier run's TIME_WAIT
         t.bind(("0.0.0.0", port))
         t.listen(8)
         for s in (u, t):
