@@ -130,6 +130,12 @@ def seeds():
     out["lwip_tcp_option_overread"] = record(eth(ipv4(6, tcp(40000, 80, 1000, 0, SYN, options=odd_opts))))
     # The handshake's last ACK with a FIN at rcv_nxt + 2^31: "insane offset!".
     out["lwip_tcp_seq_half_space"] = syn + record(eth(ipv4(6, tcp(40000, 80, 0x80000000, 0, ACK | FIN))), FIX | SYNC)
+    # lwIP's own connection: a SYN-ACK offering a zero window, then data
+    # offering 9 bytes; echoing it shrank tcp_write's mss_local below the
+    # segment queued at connect: "mss_local is too small".
+    out["lwip_tcp_window_shrinks_mss"] = (
+        record(eth(ipv4(6, tcp(8080, 49152, 5000, 0, SYN | ACK, window=0))), FIX | SYNC)
+        + record(eth(ipv4(6, tcp(8080, 49152, 0, 0, ACK, b"12345678", window=9))), FIX | SYNC))
     return out
 
 
