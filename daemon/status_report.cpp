@@ -146,7 +146,8 @@ stats_snapshot gather_stats(const daemon_view& v) {
         p.name = v.ports[i]->name();
         p.rx_packets = c.rx_packets;
         p.rx_bytes = c.rx_bytes;
-        p.rx_drops = c.rx_drops + n.rx_nomem.load(std::memory_order_relaxed) + n.rx_runts.load(std::memory_order_relaxed);
+        p.rx_drops = c.rx_drops + n.rx_nomem.load(std::memory_order_relaxed) +
+                     n.rx_runts.load(std::memory_order_relaxed) + n.rx_martians.load(std::memory_order_relaxed);
         // Frames the NIC found with a bad checksum (RX offload) are errors, as the kernel counts them.
         p.rx_errors = c.rx_errors + n.rx_csum_bad.load(std::memory_order_relaxed);
         p.tx_packets = c.tx_packets;

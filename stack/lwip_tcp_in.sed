@@ -1,4 +1,4 @@
-# shunt's fix to lwIP 2.1.3's tcp_in.c, applied at build time (the source
+# shunt's fixes to lwIP 2.1.3's tcp_in.c, applied at build time (the source
 # stays Debian's, in third_party/): tcp_receive trims a segment's first edge
 # when rcv_nxt lies inside it, but a segment starting near rcv_nxt + 2^31
 # also passes its TCP_SEQ_BETWEEN test and the offset is then ~2^31, which
@@ -11,3 +11,28 @@
         TCP_STATS_INC(tcp.drop);\
         return;\
       }
+
+# tcp_receive queued an out-of-order segment carrying SYN (in SYN_RCVD, a
+# SYN|ACK with data completes the handshake and its data goes on) on ooseq,
+# where a SYN counts one more in sequence space than lwIP's later arithmetic
+# allows for: an in-order segment then found the queue's head starting
+# before it, "trimmed" itself to a negative length and failed
+# LWIP_ASSERT("tcp_receive: segment not trimmed correctly to ooseq queue")
+# -- a few segments from any peer aborted shuntd (found by tests/fuzz/fuzz_rx,
+# seed lwip_tcp_syn_on_ooseq). Such a segment is no longer queued (a receiver
+# may drop out-of-order data: the sender retransmits it), and an in-order
+# segment drops any queued segment that does not start after it.
+/We queue the segment on the ->ooseq queue/{
+n
+s/if (pcb->ooseq == NULL) {/if (TCPH_FLAGS(inseg.tcphdr) \& TCP_SYN) {\
+          \/* shunt: no SYN on ooseq (stack\/lwip_tcp_in.sed). *\/\
+        } else if (pcb->ooseq == NULL) {/
+}
+/struct tcp_seg \*next = pcb->ooseq;/a\
+            /* shunt: a queued segment must start after inseg; one that does\
+               not is dropped (stack/lwip_tcp_in.sed). */\
+            while (next && TCP_SEQ_LEQ(next->tcphdr->seqno, seqno)) {\
+              struct tcp_seg *stale = next;\
+              next = next->next;\
+              tcp_seg_free(stale);\
+            }

@@ -8,6 +8,7 @@
 #include "lwip/netif.h"
 #include "netif/ethernet.h"
 #include "stack/mbuf_pbuf.hpp"
+#include "stack/rx_guard.hpp"
 
 namespace shunt::stack {
 namespace {
@@ -153,16 +154,12 @@ unsigned netif_driver::poll() {
             }
             tap_->record(data, lens, k, rte_pktmbuf_pkt_len(pkts[i]), false);
         }
-        // lwIP 2.1.3's etharp_input and ip4_input read their headers before
-        // checking the frame holds them (found by tests/fuzz/fuzz_rx): a
-        // runt too short for its ARP or IPv4 header is dropped here.
-        const std::uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
-        const auto* eth = rte_pktmbuf_mtod(pkts[i], const std::uint8_t*);
-        const unsigned type = len >= 14 ? (eth[12] << 8 | eth[13]) : 0;
-        if (len < 14 || rte_pktmbuf_data_len(pkts[i]) < 14 || (type == 0x0806 && len < 14 + 28) ||
-            (type == 0x0800 && len < 14 + 20)) {
+        // Runts and martians never reach lwIP (stack/rx_guard.hpp).
+        const rx_verdict v = check_rx_frame(rte_pktmbuf_mtod(pkts[i], const std::uint8_t*),
+                                            rte_pktmbuf_data_len(pkts[i]), rte_pktmbuf_pkt_len(pkts[i]));
+        if (v != rx_verdict::pass) {
             rte_pktmbuf_free(pkts[i]);
-            bump(counters_.rx_runts, 1);
+            bump(v == rx_verdict::runt ? counters_.rx_runts : counters_.rx_martians, 1);
             continue;
         }
         if (port_.rx_csum()) {

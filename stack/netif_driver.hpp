@@ -32,6 +32,7 @@ struct netif_counters {
     std::atomic<std::uint64_t> rx_frames{0};
     std::atomic<std::uint64_t> rx_nomem{0};    // frames dropped: no pbuf for a copy
     std::atomic<std::uint64_t> rx_runts{0};    // frames dropped: shorter than their headers
+    std::atomic<std::uint64_t> rx_martians{0}; // frames dropped: an address no wire carries
     std::atomic<std::uint64_t> rx_csum_bad{0}; // frames dropped: the NIC found a bad checksum
     std::atomic<std::uint64_t> tx_frames{0};
     std::atomic<std::uint64_t> tx_nombuf{0};   // frames dropped: mbuf pool empty

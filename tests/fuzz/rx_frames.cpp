@@ -53,8 +53,8 @@ tcp_pcb* find_pcb(std::uint32_t src, std::uint16_t sport, std::uint32_t dst, std
 // 2.1.3 does such reads (docs/fuzzing.md, "Findings"). By default
 // every pbuf kind has tail room like that, so that the fuzzer gets past
 // them; SHUNT_FUZZ_LWIP_FINDINGS=1 gives buffers of the frame's exact length
-// instead (and fuzz_rx no longer pads runts or skips a known crash, see
-// lwip_known_crash), and ASan then reports any read past a frame.
+// instead (and fuzz_rx no longer pads runts or refuses what shuntd's driver
+// refuses), and ASan then reports any read past a frame.
 const bool g_exact = std::getenv("SHUNT_FUZZ_LWIP_FINDINGS") != nullptr;
 constexpr std::size_t k_mbuf_room = 2048;
 constexpr std::size_t k_ram_slack = 64;
@@ -146,13 +146,6 @@ pbuf* frame_pbuf(std::span<const std::uint8_t> frame, std::uint8_t flags) {
 }
 
 bool exact_frames() { return g_exact; }
-
-bool lwip_known_crash(std::span<const std::uint8_t>) {
-    // The one lwIP 2.1.3 had (tcp_receive's first-edge trim taking a segment
-    // at rcv_nxt + 2^31 for one to trim, then LWIP_ASSERT("insane offset!"))
-    // is fixed at build time by stack/lwip_tcp_in.sed: no frame is skipped.
-    return false;
-}
 
 unsigned frame_timer_steps(std::uint8_t flags) {
     constexpr unsigned k_steps[4] = {0, 1, 4, 240};

@@ -42,13 +42,9 @@ pbuf* frame_pbuf(std::span<const std::uint8_t> frame, std::uint8_t flags);
 // Timer steps (lwip_run_timers) to run after the frame.
 unsigned frame_timer_steps(std::uint8_t flags);
 // SHUNT_FUZZ_LWIP_FINDINGS=1: frames exactly as given (no padding of runts,
-// buffers without tail room, no frame skipped by lwip_known_crash), so that
-// the findings in lwIP 2.1.3 listed in docs/fuzzing.md show again.
+// buffers without tail room, none refused as shuntd's driver refuses runts
+// and martians), so that the findings in lwIP 2.1.3 listed in
+// docs/fuzzing.md show again.
 bool exact_frames();
-// A TCP segment that makes lwIP 2.1.3 assert (and shuntd abort): its seq is
-// the receiving connection's rcv_nxt + 2^31 (docs/fuzzing.md, "Findings").
-// fuzz_rx skips such frames, unless exact_frames(), so that the fuzzer gets
-// on with finding others.
-bool lwip_known_crash(std::span<const std::uint8_t> frame);
 
 }  // namespace shunt::fuzz

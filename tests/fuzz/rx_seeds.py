@@ -136,6 +136,22 @@ def seeds():
     out["lwip_tcp_window_shrinks_mss"] = (
         record(eth(ipv4(6, tcp(8080, 49152, 5000, 0, SYN | ACK, window=0))), FIX | SYNC)
         + record(eth(ipv4(6, tcp(8080, 49152, 0, 0, ACK, b"12345678", window=9))), FIX | SYNC))
+    # In SYN_RCVD, a SYN|ACK carrying data beyond rcv_nxt completes the
+    # handshake and its data (with the SYN) went on the out-of-order queue;
+    # in-order data then made tcp_receive assert "segment not trimmed
+    # correctly to ooseq queue".
+    out["lwip_tcp_syn_on_ooseq"] = (
+        syn + record(eth(ipv4(6, tcp(40000, 80, 100, 0, SYN | ACK, b"s" * 100))), FIX | SYNC)
+        + record(eth(ipv4(6, tcp(40000, 80, 0xFFFFFFFF, 0, ACK, b"a" * 100))), FIX | SYNC)
+        + record(eth(ipv4(6, tcp(40000, 80, 16, 0, ACK, b"b" * 100))), FIX | SYNC)
+        + record(eth(ipv4(6, tcp(40000, 80, 0, 0, ACK, b"c" * 10))), FIX | SYNC)
+        + record(eth(ipv4(6, tcp(40000, 80, 0xFFFFFFFF, 0, ACK, b"d" * 60))), FIX | SYNC))
+    # A datagram "from" lwIP's own address to 0.0.0.0 (which lwIP takes for
+    # broadcast) at the echo port: the echo answers itself over lwIP's
+    # loopback for ever. shuntd refuses such martians (stack/rx_guard.hpp).
+    zero = bytes(4)
+    out["lwip_udp_martian_loop"] = record(
+        eth(ipv4(17, udp(7, 7, b"loop", src=WIRE_IP, dst=zero), src=WIRE_IP, dst=zero), dst=BCAST))
     return out
 
 
