@@ -68,12 +68,6 @@ void init() noexcept {
 
 int capacity() noexcept { return g_high.load(std::memory_order_relaxed); }
 
-accel_socket* get(int fd) noexcept {
-    if (fd < 0 || fd >= fd_table::detail::size) return nullptr;
-    // acquire: pairs with set()'s release, so the socket is fully built.
-    return fd_table::detail::table[fd].load(std::memory_order_acquire);
-}
-
 void set(int fd, accel_socket* s) noexcept {
     if (fd < 0 || fd >= fd_table::detail::size) return;
     fd_table::detail::table[fd].store(s, std::memory_order_release);

@@ -9,8 +9,9 @@ namespace shunt::preload::fd_table {
 
 // Set up at load; safe to call again (no-op).
 void init() noexcept;
-// The socket fd names, or nullptr (kernel fd, or out of range).
-accel_socket* get(int fd) noexcept;
+// The socket fd names, or nullptr (kernel fd, or out of range). Inline: it
+// is every wrapper's first step, and a kernel fd must cost only these loads.
+inline accel_socket* get(int fd) noexcept;
 // fd now names s (takes one of s's fd_refs, which the caller has added).
 void set(int fd, accel_socket* s) noexcept;
 // Forgets fd; returns what it named.
@@ -33,6 +34,13 @@ extern int size asm("shunt_fd_table_size");
 }  // namespace shunt::preload::fd_table
 
 namespace shunt::preload::fd_table {
+inline accel_socket* get(int fd) noexcept {
+    // One unsigned compare covers fd < 0 too. acquire: pairs with set()'s
+    // release, so the socket is fully built.
+    if (static_cast<unsigned>(fd) >= static_cast<unsigned>(detail::size)) return nullptr;
+    return detail::table[fd].load(std::memory_order_acquire);
+}
+
 template <typename F>
 void for_each(F&& f) {
     const int n = capacity();

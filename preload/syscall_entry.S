@@ -29,6 +29,12 @@
     .hidden shunt_syscall_bitmap
 shunt_syscall_bitmap:
     .quad 0x00dffd030019000b, 0x0000000000000100, 0, 0, 0x0008081100080000, 0, 0x0010000000000000
+    /* Bit n set: syscall n names two fds or a range, so shunt_syscall_fast
+       decides (dup2 33, splice 275, dup3 292, close_range 436). */
+    .globl  shunt_syscall_two_fd_bitmap
+    .hidden shunt_syscall_two_fd_bitmap
+shunt_syscall_two_fd_bitmap:
+    .quad 0x0000000200000000, 0, 0, 0, 0x0000001000080000, 0, 0x0010000000000000
 
     .text
     .globl  shunt_syscall_entry
@@ -43,14 +49,8 @@ shunt_syscall_entry:
     /* rcx on the way to 1: 0 when shunt_syscall_fast must decide, 1 when
        the call is already known to be ours. */
     xor     %ecx, %ecx
-    cmp     $33, %eax               /* dup2, dup3, splice, close_range: two fds or a range */
-    je      1f
-    cmp     $292, %eax
-    je      1f
-    cmp     $275, %eax
-    je      1f
-    cmp     $436, %eax
-    je      1f
+    bt      %rax, shunt_syscall_two_fd_bitmap(%rip)
+    jc      1f                      /* dup2, dup3, splice, close_range: two fds or a range */
     mov     shunt_spawning@gottpoff(%rip), %rcx
     cmpl    $0, %fs:(%rcx)
     jne     9f                      /* a posix_spawn child before its exec, or shunt's own call */

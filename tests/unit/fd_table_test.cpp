@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <climits>
 #include <set>
 #include <thread>
 #include <vector>
@@ -29,6 +30,7 @@ TEST_F(FdTable, KernelFdsAreNotInIt) {
     EXPECT_EQ(fd_table::get(1000), nullptr);
     EXPECT_EQ(fd_table::get(-1), nullptr);
     EXPECT_EQ(fd_table::get(1 << 30), nullptr);  // past any rlimit: still just "not accelerated"
+    EXPECT_EQ(fd_table::get(INT_MIN), nullptr);
     EXPECT_EQ(fd_table::take(-5), nullptr);
     fd_table::set(-1, nullptr);  // ignored, no crash
 }
