@@ -382,7 +382,7 @@ result<int> tcp_get_option(const engine_socket& s, int level, int name) {
             case TCP_KEEPIDLE: return p && !s.listener ? static_cast<int>(p->keep_idle / 1000) : 7200;
             case TCP_KEEPINTVL: return p && !s.listener ? static_cast<int>(p->keep_intvl / 1000) : 75;
             case TCP_KEEPCNT: return p && !s.listener ? static_cast<int>(p->keep_cnt) : 9;
-            case TCP_MAXSEG: return p && !s.listener ? static_cast<int>(tcp_mss(p)) : TCP_MSS;
+            case TCP_MAXSEG: return p && !s.listener ? static_cast<int>(tcp_mss(p)) : SHUNT_WIRE_MSS;
             case TCP_INFO: tcp_publish_info(s); return 0;
             default: return make_error(ENOPROTOOPT);
         }

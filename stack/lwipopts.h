@@ -92,15 +92,27 @@ unsigned int shunt_lwip_rand(void);
 #define SO_REUSE_RXTOALL            1
 
 /* ---- TCP: window scaling so a connection can fill a fast link ---------- */
-#define TCP_MSS                     1460
+/* The largest segment lwIP sends or accepts. A netif caps it at its MTU less
+   40 (TCP_CALCULATE_EFF_SEND_MSS): 1460 on a 1500-byte wire, 8960 with a
+   9000-byte MTU. The 127.0.0.1 loop interface has no MTU, so connections
+   inside shuntd (SHUNT_LOOPBACK=1) move 16 KiB segments, about 11 times fewer
+   than 1460-byte ones (Linux's loopback moves 64 KiB; lwIP's u16_t lengths
+   leave no room for that once headers are added). */
+#define TCP_MSS                     16344
+/* The wire's usual MSS, for the limits sized in segments below. */
+#define SHUNT_WIRE_MSS              1460
 #define LWIP_WND_SCALE              1
 #define TCP_RCV_SCALE               7
 /* 1 MiB receive window (scaled). */
 #define TCP_WND                     (1024 * 1024)
 #define TCP_SND_BUF                 (1024 * 1024)
-#define TCP_SND_QUEUELEN            (4 * TCP_SND_BUF / TCP_MSS)
-/* lwIP keeps this below the u16_t range even with window scaling. */
-#define TCP_SNDLOWAT                32768
+#define TCP_SND_QUEUELEN            (4 * TCP_SND_BUF / SHUNT_WIRE_MSS)
+/* Only lwIP's netconn layer (not built) reads it; its sanity check wants it
+   4 * TCP_MSS below 64 KiB. shuntd's writability is its rings'. */
+#define TCP_SNDLOWAT                128
+/* An explicit window update after the app frees 4 wire segments' worth, as
+   before TCP_MSS grew (lwIP's default is 4 * TCP_MSS). */
+#define TCP_WND_UPDATE_THRESHOLD    (4 * SHUNT_WIRE_MSS)
 #define TCP_SNDQUEUELOWAT           (TCP_SND_QUEUELEN / 2)
 #define TCP_QUEUE_OOSEQ             1
 #define LWIP_TCP_SACK_OUT           1
@@ -109,7 +121,9 @@ unsigned int shunt_lwip_rand(void);
 /* lwIP holds a u8_t; the daemon enforces the app's listen() backlog itself. */
 #define TCP_DEFAULT_LISTEN_BACKLOG  255
 #define LWIP_TCP_KEEPALIVE          1
-#define TCP_OVERSIZE                TCP_MSS
+/* A small write allocates room for this much more, so the next small writes
+   join its segment; a wire segment's size, not a loopback one's. */
+#define TCP_OVERSIZE                SHUNT_WIRE_MSS
 #define LWIP_TCP_MAX_SACK_NUM       4
 
 /* ---- netif ------------------------------------------------------------- */

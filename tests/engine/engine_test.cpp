@@ -6,6 +6,9 @@
 // daemon) for every kind of segment corruption.
 #include <gtest/gtest.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#undef TCP_MSS  // <netinet/tcp.h>'s obsolete option name; lwIP's setting is meant
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -70,6 +73,16 @@ TEST(Engine, TcpOverLoopbackCarriesBytesBothWays) {
     EXPECT_EQ(back, "pong");
     EXPECT_TRUE(revents(p.client.notify) & POLLIN) << "bytes arrived: readable";
     EXPECT_TRUE(app.alive());
+}
+
+// The 127.0.0.1 loop interface has no MTU: its connections move segments of
+// TCP_MSS (16344 bytes), not a 1500-byte wire's 1460 (stack/lwipopts.h).
+TEST(Engine, LoopbackConnectionsUseLargeSegments) {
+    fake_app app;
+    auto p = connect_pair(app, 5002);
+    EXPECT_EQ(app.getopt(p.client.id, IPPROTO_TCP, TCP_MAXSEG), 16344);
+    EXPECT_EQ(app.getopt(p.server.id, IPPROTO_TCP, TCP_MAXSEG), 16344);
+    EXPECT_EQ(app.getopt(p.listener.id, IPPROTO_TCP, TCP_MAXSEG), 1460) << "no connection: the wire's default";
 }
 
 // Moves `n` bytes from one connected socket to the other; true if they all

@@ -139,6 +139,14 @@ std::int64_t fake_app::bind(std::uint32_t id, const char* ip, std::uint16_t port
     return call(c).result;
 }
 
+std::int64_t fake_app::getopt(std::uint32_t id, int level, int name) {
+    shm::command c = make(shm::op::getopt, id);
+    c.a = level;
+    c.b = name;
+    const shm::completion r = call(c);
+    return r.result < 0 ? r.result : r.value;
+}
+
 std::int64_t fake_app::listen(std::uint32_t id, int backlog) {
     shm::command c = make(shm::op::listen, id);
     c.a = backlog;

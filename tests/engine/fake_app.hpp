@@ -66,6 +66,8 @@ public:
     std::int64_t listen(std::uint32_t id, int backlog = 16);
     std::int64_t connect(std::uint32_t id, const char* ip, std::uint16_t port);
     std::int64_t close(std::uint32_t id);
+    // getsockopt: the option's value, or -errno.
+    std::int64_t getopt(std::uint32_t id, int level, int name);
 
     // Bytes through a socket's rings, with the doorbells libshunt rings.
     std::size_t send(std::uint32_t id, const void* data, std::size_t n);

@@ -5,6 +5,9 @@
 // apps' rings is the real code — session, tcp_socket, udp_socket — and lwIP
 // resolves the peer with ARP, and generates and verifies every checksum.
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#undef TCP_MSS  // <netinet/tcp.h>'s obsolete option name; lwIP's setting is meant
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -126,6 +129,7 @@ TEST(TwoEngines, TcpAndUdpAcrossAnInMemoryEthernetLink) {
         ASSERT_EQ(app.connect(c.id, "10.77.0.2", k_tcp_port), -EINPROGRESS);
         ASSERT_TRUE(until([&] { return (app.status(c.id) & shm::st_connected) != 0; }, 10))
             << "the handshake, after ARP, over the link";
+        EXPECT_EQ(app.getopt(c.id, IPPROTO_TCP, TCP_MAXSEG), 1460) << "the link's MTU (1500) caps the MSS";
         std::string data(k_bytes, '\0');
         for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7 + i / 4096);
         std::size_t sent = 0;
