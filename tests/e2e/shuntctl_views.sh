@@ -2,7 +2,8 @@
 # shuntctl against live connections: `sockets` lists exactly the sockets an
 # app holds (protocol, state, addresses, queues, pid and fd) and its filters
 # select them; `stats --reset` starts the counters at zero and the UDP
-# counter then equals the datagrams the test sent; `apps` counts the
+# counter then equals the datagrams the test sent (and martian frames are
+# dropped before lwIP, in the port's rx_drops); `apps` counts the
 # sockets and the syscall hook's patch counts; `metrics` parses under Prometheus's own text parser and agrees;
 # `watch` refreshes; per-command help; a user outside the admin group is
 # refused by the new commands too.
@@ -43,11 +44,17 @@ import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for i in range(5): s.sendto(b'd' * 100, ('$SHUNT_LAB_DAEMON_IP', 7302))
 "
+note "3 martian datagrams (from shuntd's own address) are dropped before lwIP, and counted"
+peer python3 "$PROGS/spoof_udp.py" "$SHUNT_LAB_DAEMON_IP" 7302 3 | grep -qx "sent 3" || fail "spoof_udp"
 sleep 0.5  # the workers publish counters every 100 ms; the echoes to land
 udp_recv=$("$SHUNTCTL" stats --json | python3 -c '
 import json, sys
 print([p for p in json.load(sys.stdin)["protocols"] if p["name"] == "udp"][0]["recv"])')
-[ "$udp_recv" = 5 ] || fail "udp recv since reset is $udp_recv, not the 5 datagrams sent"
+[ "$udp_recv" = 5 ] || fail "udp recv since reset is $udp_recv, not the 5 datagrams sent (the martians reached lwIP?)"
+rx_drops=$("$SHUNTCTL" stats --json | python3 -c '
+import json, sys
+print(sum(p["rx_drops"] for p in json.load(sys.stdin)["ports"]))')
+[ "$rx_drops" -ge 3 ] || fail "rx_drops since reset is $rx_drops, not at least the 3 martians"
 "$SHUNTCTL" stats | grep -q "^TCP  retransmitted" || fail "stats lacks the TCP retransmission line"
 "$SHUNTCTL" stats | grep -q "^UDP  datagrams 5 received" || fail "stats' UDP line: $("$SHUNTCTL" stats | grep ^UDP)"
 
