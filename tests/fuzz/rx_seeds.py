@@ -146,6 +146,17 @@ def seeds():
         + record(eth(ipv4(6, tcp(40000, 80, 16, 0, ACK, b"b" * 100))), FIX | SYNC)
         + record(eth(ipv4(6, tcp(40000, 80, 0, 0, ACK, b"c" * 10))), FIX | SYNC)
         + record(eth(ipv4(6, tcp(40000, 80, 0xFFFFFFFF, 0, ACK, b"d" * 60))), FIX | SYNC))
+    # The echoed bytes are in flight when an out-of-order segment (seq beyond
+    # rcv_nxt, an ACK past snd_nxt) closes the window: the persist timer
+    # starts. After a minute of timeouts an in-order ACK of everything, too
+    # old to count as a window update, leaves the persist timer running with
+    # nothing to send: "tcp_slowtimr: persist ticking with empty send buffer".
+    out["lwip_tcp_persist_with_nothing_unsent"] = (
+        syn + record(eth(ipv4(6, tcp(40000, 80, 0, 0, ACK | PSH, b"x" * 18))), FIX | SYNC)
+        + record(eth(ipv4(6, tcp(40000, 80, 24704, 3689438, 0xF1, window=0))), FIX | SYNC)
+        + record(b"", FIX | T60S)
+        + record(eth(ipv4(6, tcp(40000, 80, 0, 0, ACK, window=65378))), FIX | SYNC)
+        + record(b"", FIX | T1S))
     # A datagram "from" lwIP's own address to 0.0.0.0 (which lwIP takes for
     # broadcast) at the echo port: the echo answers itself over lwIP's
     # loopback for ever. shuntd refuses such martians (stack/rx_guard.hpp).
