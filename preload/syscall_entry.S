@@ -46,6 +46,11 @@ shunt_syscall_entry:
     jae     9f
     bt      %rax, shunt_syscall_bitmap(%rip)
     jnc     9f                      /* not a call on an fd shunt handles */
+    /* Sites whose number is known to be in the bitmap enter here (the
+       patcher's trampolines: preload/syscall_patcher.cpp). */
+    .globl  shunt_syscall_entry_fd
+    .hidden shunt_syscall_entry_fd
+shunt_syscall_entry_fd:
     /* rcx on the way to 1: 0 when shunt_syscall_fast must decide, 1 when
        the call is already known to be ours. */
     xor     %ecx, %ecx

@@ -33,6 +33,7 @@ struct report {
     bool enabled = false;     // SHUNT_SYSCALL_HOOK != 0 and libc found
     std::uint32_t patched = 0;
     std::uint32_t skipped = 0;  // syscall instructions left alone (unsafe to patch)
+    std::uint32_t unneeded = 0;  // left alone: their number is known and never shunt's
     std::uintptr_t trampolines = 0, trampolines_end = 0;  // where they run (preload/sud.cpp)
 };
 

@@ -25,9 +25,14 @@
 //   after:
 //     [the instructions after, if taken]
 //     jmp back
+// A site whose number is loaded right before it, and is one the entry hands
+// to shunt, needs neither the clone checks nor the raw syscall: it calls the
+// entry past its bitmap test (shunt_syscall_entry_fd).
 //
 // Left alone (counted): rt_sigreturn sites (unwinders recognise signal
-// frames by __restore_rt's exact bytes), and sites with no safe neighbour.
+// frames by __restore_rt's exact bytes), sites with no safe neighbour, and
+// sites whose number is loaded right before them and is never one shunt
+// handles (most of libc's: pread, fstat, mmap, ...; never_shunts).
 // Trampolines live within ±2 GiB of libc (rel32 both ways). Patching
 // happens in libshunt's constructor, before the app's main; it is skipped
 // when another thread already runs (code being rewritten under it).
@@ -54,6 +59,9 @@
 #include "preload/syscall_hook.hpp"
 
 extern "C" void shunt_syscall_entry();
+extern "C" void shunt_syscall_entry_fd();
+// The entry's bitmap of the syscalls it hands to shunt (preload/syscall_entry.S).
+extern "C" __attribute__((visibility("hidden"))) const std::uint64_t shunt_syscall_bitmap[7];
 extern "C" unsigned long shunt_xsave_size;
 
 namespace shunt::preload::syscall_hook {
@@ -277,35 +285,62 @@ struct planned_site {
     std::size_t length() const { return window.back().addr + window.back().size - start(); }
 };
 
-void emit_trampoline(emitter& e, const planned_site& p, std::uintptr_t entry_slot) {
+// The syscall a site makes, when its window starts with its number load
+// (`mov $NR, %eax` right before the syscall, which no branch enters:
+// choose_window); -1 when the number is only known at run time.
+long known_number(const planned_site& p) {
+    if (p.syscall != 1) return -1;
+    std::uint32_t nr = 0;
+    if (number_load_before(p.window[1].addr, &nr) != p.window[0].size) return -1;
+    return nr;
+}
+
+bool in_bitmap(long nr) { return nr >= 0 && nr < 448 && ((shunt_syscall_bitmap[nr / 64] >> (nr % 64)) & 1); }
+
+// A site whose known number the entry would only pass on (not in its
+// bitmap; clone, vfork and clone3 would run raw in the trampoline anyway)
+// stays as libc has it and costs nothing.
+bool never_shunts(const planned_site& p) {
+    const long nr = known_number(p);
+    return nr >= 0 && !in_bitmap(nr);
+}
+
+// Two slots at the trampolines' start hold the entry's addresses: `entry`
+// for a site whose number is known at run time only, `entry_fd` for one
+// known to be in the bitmap (it skips the bitmap test and the clone checks).
+void emit_trampoline(emitter& e, const planned_site& p, std::uintptr_t entry_slot, std::uintptr_t entry_fd_slot) {
     for (std::size_t i = 0; i < p.syscall; ++i) relocate(e, p.window[i]);
+    const bool fd_call = in_bitmap(known_number(p));
     std::vector<std::size_t> to_raw;
-    for (std::uint32_t nr : {56u, 58u, 435u}) {  // clone, vfork, clone3
-        e.u8(0x3d);                               // cmp $imm32, %eax
-        e.bytes(&nr, 4);
-        e.u8(0x0f);
-        e.u8(0x84);                               // je rel32
-        to_raw.push_back(e.mark());
-        e.bytes("\0\0\0\0", 4);
+    if (!fd_call) {
+        for (std::uint32_t nr : {56u, 58u, 435u}) {  // clone, vfork, clone3
+            e.u8(0x3d);                               // cmp $imm32, %eax
+            e.bytes(&nr, 4);
+            e.u8(0x0f);
+            e.u8(0x84);                               // je rel32
+            to_raw.push_back(e.mark());
+            e.bytes("\0\0\0\0", 4);
+        }
     }
     static const std::uint8_t below[] = {0x48, 0x8d, 0x64, 0x24, 0x80};  // lea -0x80(%rsp), %rsp
     e.bytes(below, sizeof below);
     e.u8(0xff);
-    e.u8(0x15);                                   // call *entry_slot(%rip)
-    e.rel32_to(entry_slot);
+    e.u8(0x15);                                   // call *slot(%rip)
+    e.rel32_to(fd_call ? entry_fd_slot : entry_slot);
     static const std::uint8_t above[] = {0x48, 0x8d, 0xa4, 0x24, 0x80, 0x00, 0x00, 0x00};  // lea 0x80(%rsp), %rsp
     e.bytes(above, sizeof above);
-    e.u8(0xeb);
-    e.u8(0x02);                                   // jmp over the raw syscall
-    const std::uintptr_t raw = e.here();
-    for (std::size_t at : to_raw) e.patch_rel32(at, raw);
-    e.u8(0x0f);
-    e.u8(0x05);                                   // raw: syscall
+    if (!fd_call) {
+        e.u8(0xeb);
+        e.u8(0x02);                               // jmp over the raw syscall
+        const std::uintptr_t raw = e.here();
+        for (std::size_t at : to_raw) e.patch_rel32(at, raw);
+        e.u8(0x0f);
+        e.u8(0x05);                               // raw: syscall
+    }
     for (std::size_t i = p.syscall + 1; i < p.window.size(); ++i) relocate(e, p.window[i]);
     e.u8(0xe9);                                   // back to the code after the window
     e.rel32_to(p.start() + p.length());
 }
-
 
 // --- Finding the sites: the full scan ----------------------------------------
 
@@ -531,8 +566,9 @@ void install() noexcept {
     }
     log_line(log_level::debug, "syscall hook: plan of %zu sites in %ld us (%s)", plan.size(),
              (phase_ns() - t0) / 1000, cached ? "from the cache" : "scanned");
+    g_report.unneeded = static_cast<std::uint32_t>(std::erase_if(plan, never_shunts));
     if (plan.empty()) return;
-    const std::size_t bytes = (8 + plan.size() * k_max_trampoline + 4095) & ~std::size_t{4095};
+    const std::size_t bytes = (16 + plan.size() * k_max_trampoline + 4095) & ~std::size_t{4095};
     void* mem = map_near(img.text, img.text_end, bytes);
     if (!mem) {
         log_line(log_level::warn, "syscall hook off: no memory within reach of libc for trampolines");
@@ -541,8 +577,10 @@ void install() noexcept {
     auto* base = static_cast<std::uint8_t*>(mem);
     const auto base_addr = reinterpret_cast<std::uintptr_t>(mem);
     const auto entry = reinterpret_cast<std::uintptr_t>(&shunt_syscall_entry);
+    const auto entry_fd = reinterpret_cast<std::uintptr_t>(&shunt_syscall_entry_fd);
     std::memcpy(base, &entry, 8);
-    std::size_t off = 8;
+    std::memcpy(base + 8, &entry_fd, 8);
+    std::size_t off = 16;
     struct patch {
         std::uintptr_t at;
         std::size_t len;
@@ -551,7 +589,7 @@ void install() noexcept {
     std::vector<patch> patches;
     for (const planned_site& p : plan) {
         emitter e(base + off, base_addr + off);
-        emit_trampoline(e, p, base_addr);
+        emit_trampoline(e, p, base_addr, base_addr + 8);
         patches.push_back({p.start(), p.length(), base_addr + off});
         off += (e.size() + 15) & ~std::size_t{15};
     }
@@ -582,8 +620,9 @@ void install() noexcept {
     g_report.enabled = true;
     g_report.trampolines = base_addr;
     g_report.trampolines_end = base_addr + bytes;
-    log_line(log_level::info, "syscall hook: %u libc syscall sites patched, %u left alone", g_report.patched,
-             g_report.skipped);
+    log_line(log_level::info,
+             "syscall hook: %u libc syscall sites patched, %u left alone (unsafe), %u not needed (never shunt's)",
+             g_report.patched, g_report.skipped, g_report.unneeded);
 }
 
 }  // namespace shunt::preload::syscall_hook
