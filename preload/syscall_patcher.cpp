@@ -57,6 +57,7 @@
 
 #include "preload/log.hpp"
 #include "preload/syscall_hook.hpp"
+#include "preload/syscall_plan.hpp"
 
 extern "C" void shunt_syscall_entry();
 extern "C" void shunt_syscall_entry_fd();
@@ -68,12 +69,6 @@ namespace shunt::preload::syscall_hook {
 namespace {
 
 report g_report;
-
-struct libc_image {
-    std::uintptr_t text = 0, text_end = 0;  // the executable PT_LOAD
-    const std::uint8_t* eh_frame_hdr = nullptr;
-    std::string path;
-};
 
 int find_libc(dl_phdr_info* info, size_t, void* arg) {
     const char* name = info->dlpi_name;
@@ -113,16 +108,6 @@ std::vector<std::uintptr_t> function_starts(const std::uint8_t* hdr) {
     }
     return starts;
 }
-
-enum kind : std::uint8_t { k_plain, k_syscall, k_jcc, k_jmp, k_call, k_ret, k_unsafe };
-
-struct insn {
-    std::uintptr_t addr;
-    std::uint8_t size;
-    kind k;
-    std::uintptr_t target;  // k_jcc/k_jmp/k_call
-    std::uint8_t bytes[16];
-};
 
 bool rip_relative(const cs_insn* ci) {
     const cs_x86& x = ci->detail->x86;
@@ -276,15 +261,6 @@ bool choose_window(const std::vector<insn>& ins, std::size_t k, std::uintptr_t t
     return true;
 }
 
-// One site to patch: the instructions its jmp replaces, in order, one of
-// them the syscall (absolute addresses).
-struct planned_site {
-    std::vector<insn> window;
-    std::size_t syscall = 0;  // index in window
-    std::uintptr_t start() const { return window.front().addr; }
-    std::size_t length() const { return window.back().addr + window.back().size - start(); }
-};
-
 // The syscall a site makes, when its window starts with its number load
 // (`mov $NR, %eax` right before the syscall, which no branch enters:
 // choose_window); -1 when the number is only known at run time.
@@ -382,105 +358,6 @@ std::vector<planned_site> scan(const libc_image& img, const std::vector<std::uin
     return plan;
 }
 
-// --- The plan cache: a scan costs ~10-50 ms at every exec, so its result is
-// kept per libc file (inode, size, mtime) under ${TMPDIR:-/tmp}/shunt-hook-UID/
-// and checked byte for byte against the running libc before use.
-
-constexpr std::uint64_t k_cache_magic = 0x314b4854554e4853ull;  // "SHUNTHK1"
-
-struct cache_insn {
-    std::uint32_t off;   // from the text's start
-    std::uint8_t size, kind;
-    std::uint8_t bytes[15];
-    std::uint8_t pad;
-    std::int64_t target;  // from the text's start (branches)
-};
-static_assert(sizeof(cache_insn) == 32);
-
-std::string cache_path(const libc_image& img) {
-    struct stat st{};
-    if (img.path.empty() || stat(img.path.c_str(), &st) != 0) return {};
-    const char* tmp = std::getenv("TMPDIR");
-    const std::string dir = std::string(tmp && *tmp == '/' ? tmp : "/tmp") + "/shunt-hook-" + std::to_string(getuid());
-    if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return {};
-    struct stat ds{};
-    // Only a private directory of ours: nobody else may plant a plan.
-    if (lstat(dir.c_str(), &ds) != 0 || !S_ISDIR(ds.st_mode) || ds.st_uid != getuid() || (ds.st_mode & 077)) return {};
-    return dir + "/libc-" + std::to_string(st.st_ino) + "-" + std::to_string(st.st_size) + "-" +
-           std::to_string(st.st_mtime) + "-" + PACKAGE_VERSION + ".plan";
-}
-
-bool load_plan(const std::string& path, const libc_image& img, std::vector<planned_site>* plan) {
-    if (path.empty()) return false;
-    FILE* f = std::fopen(path.c_str(), "rbe");
-    if (!f) return false;
-    std::uint64_t head[3];
-    bool ok = std::fread(head, sizeof head, 1, f) == 1 && head[0] == k_cache_magic && head[1] == img.text_end - img.text;
-    const auto n_sites = static_cast<std::uint32_t>(head[2]);
-    std::uint32_t skipped = static_cast<std::uint32_t>(head[2] >> 32);
-    std::vector<planned_site> out;
-    for (std::uint32_t i = 0; ok && i < n_sites; ++i) {
-        std::uint8_t n = 0, sc = 0;
-        ok = std::fread(&n, 1, 1, f) == 1 && std::fread(&sc, 1, 1, f) == 1 && n > 0 && n <= 8 && sc < n;
-        planned_site p;
-        p.syscall = sc;
-        for (std::uint8_t k = 0; ok && k < n; ++k) {
-            cache_insn c;
-            ok = std::fread(&c, sizeof c, 1, f) == 1 && c.size > 0 && c.size <= sizeof c.bytes &&
-                 c.off + c.size <= img.text_end - img.text && c.kind <= k_ret;
-            if (!ok) break;
-            insn in{};
-            in.addr = img.text + c.off;
-            in.size = c.size;
-            in.k = static_cast<kind>(c.kind);
-            in.target = static_cast<std::uintptr_t>(static_cast<std::int64_t>(img.text) + c.target);
-            std::memcpy(in.bytes, c.bytes, c.size);
-            // The running libc must hold exactly these bytes.
-            ok = std::memcmp(reinterpret_cast<const void*>(in.addr), in.bytes, in.size) == 0 &&
-                 (k == 0 || in.addr == p.window.back().addr + p.window.back().size);
-            p.window.push_back(in);
-        }
-        if (ok) ok = p.window[sc].k == k_syscall;
-        out.push_back(std::move(p));
-    }
-    std::fclose(f);
-    if (!ok) return false;
-    g_report.skipped = skipped;
-    *plan = std::move(out);
-    return true;
-}
-
-void save_plan(const std::string& path, const libc_image& img, const std::vector<planned_site>& plan) {
-    if (path.empty()) return;
-    std::string tmp = path + ".XXXXXX";
-    const int fd = mkstemp(tmp.data());
-    if (fd < 0) return;
-    FILE* f = fdopen(fd, "wb");
-    if (!f) {
-        ::close(fd);
-        unlink(tmp.c_str());
-        return;
-    }
-    const std::uint64_t head[3] = {k_cache_magic, img.text_end - img.text,
-                                   plan.size() | (std::uint64_t{g_report.skipped} << 32)};
-    bool ok = std::fwrite(head, sizeof head, 1, f) == 1;
-    for (const planned_site& p : plan) {
-        const std::uint8_t n = static_cast<std::uint8_t>(p.window.size()), sc = static_cast<std::uint8_t>(p.syscall);
-        ok = ok && std::fwrite(&n, 1, 1, f) == 1 && std::fwrite(&sc, 1, 1, f) == 1;
-        for (const insn& in : p.window) {
-            cache_insn c{};
-            c.off = static_cast<std::uint32_t>(in.addr - img.text);
-            c.size = in.size;
-            c.kind = static_cast<std::uint8_t>(in.k);
-            std::memcpy(c.bytes, in.bytes, std::min<std::size_t>(in.size, sizeof c.bytes));
-            c.target = static_cast<std::int64_t>(in.target) - static_cast<std::int64_t>(img.text);
-            ok = ok && std::fwrite(&c, sizeof c, 1, f) == 1;
-        }
-    }
-    ok = std::fclose(f) == 0 && ok;
-    if (!ok || rename(tmp.c_str(), path.c_str()) != 0) unlink(tmp.c_str());
-}
-
 constexpr std::size_t k_max_trampoline = 128;
 
 // Memory for `bytes` of trampolines within rel32 reach of [lo, hi).
@@ -547,8 +424,8 @@ void install() noexcept {
         return;
     }
     std::vector<planned_site> plan;
-    const std::string cache = cache_path(img);
-    const bool cached = load_plan(cache, img, &plan);
+    const std::string cache = plan_cache_path(img);
+    const bool cached = load_plan(cache, img, &plan, &g_report.skipped);
     if (!cached) {
         const std::vector<std::uintptr_t> starts = function_starts(img.eh_frame_hdr);
         if (starts.empty()) {
@@ -562,7 +439,7 @@ void install() noexcept {
         for (std::size_t i = 0; i + 1 < n; ++i)
             if (t[i] == 0x0f && t[i + 1] == 0x05) hits.push_back(img.text + i);
         plan = scan(img, starts, hits);
-        save_plan(cache, img, plan);
+        save_plan(cache, img, plan, g_report.skipped);
     }
     log_line(log_level::debug, "syscall hook: plan of %zu sites in %ld us (%s)", plan.size(),
              (phase_ns() - t0) / 1000, cached ? "from the cache" : "scanned");
