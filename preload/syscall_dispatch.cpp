@@ -47,8 +47,6 @@ __attribute__((target("general-regs-only"))) inline bool own(long fd) {
 }  // namespace
 
 extern "C" {
-// The entry's bitmap of fd syscalls (preload/syscall_entry.S).
-__attribute__((visibility("hidden"))) extern const std::uint64_t shunt_syscall_bitmap[7];
 __attribute__((visibility("hidden"))) int shunt_syscall_fast(const syscall_frame* f);
 __attribute__((visibility("hidden"))) void shunt_syscall_slow(syscall_frame* f);
 }
@@ -58,7 +56,7 @@ namespace {
 // What the entry decides, in C: whether a call is shunt's.
 bool hook_wants(const syscall_frame& f) {
     const long nr = f.nr;
-    if (nr < 0 || nr >= 448 || !((shunt_syscall_bitmap[nr / 64] >> (nr % 64)) & 1)) return false;
+    if (!shunt::preload::syscall_hook::in_bitmap(nr)) return false;
     switch (nr) {
         case SYS_dup2: case SYS_dup3: case SYS_splice: case SYS_close_range: return shunt_syscall_fast(&f) != 0;
         default: break;

@@ -23,11 +23,19 @@ extern int shunt_own_fds[k_own_fd_slots];
 // (the wrapper's own kernel calls are not the app's). initial-exec: the
 // entry reads it with no call.
 extern thread_local int shunt_spawning __attribute__((tls_model("initial-exec")));
+// Bit n set: syscall n may concern an accelerated fd, and the entry hands it
+// to shunt (preload/syscall_entry.S, which lists them).
+__attribute__((visibility("hidden"))) extern const std::uint64_t shunt_syscall_bitmap[7];
 }
 constexpr int k_bypass_spawning = 1;
 constexpr int k_bypass_in_slow_path = 2;
 
 namespace shunt::preload::syscall_hook {
+
+// Whether the entry hands syscall `nr` to shunt at all (its bitmap).
+inline bool in_bitmap(long nr) {
+    return nr >= 0 && nr < 448 && ((shunt_syscall_bitmap[nr / 64] >> (nr % 64)) & 1);
+}
 
 struct report {
     bool enabled = false;     // SHUNT_SYSCALL_HOOK != 0 and libc found

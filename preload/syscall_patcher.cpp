@@ -61,8 +61,6 @@
 
 extern "C" void shunt_syscall_entry();
 extern "C" void shunt_syscall_entry_fd();
-// The entry's bitmap of the syscalls it hands to shunt (preload/syscall_entry.S).
-extern "C" __attribute__((visibility("hidden"))) const std::uint64_t shunt_syscall_bitmap[7];
 extern "C" unsigned long shunt_xsave_size;
 
 namespace shunt::preload::syscall_hook {
@@ -270,8 +268,6 @@ long known_number(const planned_site& p) {
     if (number_load_before(p.window[1].addr, &nr) != p.window[0].size) return -1;
     return nr;
 }
-
-bool in_bitmap(long nr) { return nr >= 0 && nr < 448 && ((shunt_syscall_bitmap[nr / 64] >> (nr % 64)) & 1); }
 
 // A site whose known number the entry would only pass on (not in its
 // bitmap; clone, vfork and clone3 would run raw in the trampoline anyway)
