@@ -58,6 +58,13 @@ ROWS = [
     ("cps_ratio", "cps", "6 connections per second", "conn/s", None),
     ("wire_icmp_rtt_ratio", "wire_icmp_rtt", "ICMP echo over the wire (worker naps)", "µs", None),
     ("wire_icmp_rtt_spin_ratio", "wire_icmp_rtt_spin", "ICMP echo over the wire (--idle-sleep 0)", "µs", None),
+    ("idle_cpu_share_busy", "idle_cpu_share_busy", "7 idle shuntd, --poll-mode busy: % of one CPU", "%", None),
+    ("idle_cpu_share_adaptive", "idle_cpu_share_adaptive", "7 idle shuntd, --poll-mode adaptive: % of one CPU", "%", ("<=", 1.0)),
+    ("idle_cpu_share_interrupt", "idle_cpu_share_interrupt", "7 idle shuntd, --poll-mode interrupt: % of one CPU", "%", ("<=", 1.0)),
+    ("first_packet_after_idle_adaptive_ratio", "first_packet_after_idle_adaptive",
+     "7 first ping after 1 s idle, adaptive (vs busy)", "µs", ("<=", 2.0)),
+    ("first_packet_after_idle_interrupt_ratio", "first_packet_after_idle_interrupt",
+     "7 first ping after 1 s idle, interrupt (vs busy)", "µs", ("<=", 2.0)),
 ]
 # Value rows: the kernel column shows this key when there is one.
 VALUE_KERNEL = {"conns_held": "conns_held_kernel"}

@@ -67,7 +67,7 @@ std::string format_ipv4(std::uint32_t host_order) {
 bool is_setting(const std::string& key) {
     static const std::set<std::string> k_keys = {
         "port", "addr", "address", "gateway", "mtu", "workers", "mbufs", "socket-buffer", "app-sockets", "app-memory", "max-apps", "memory",
-        "idle-sleep", "control", "admin", "socket-owner", "socket-group", "control-mode",
+        "idle-sleep", "poll-mode", "control", "admin", "socket-owner", "socket-group", "control-mode",
         "admin-mode", "log-level", "log", "huge", "file-prefix"};
     return k_keys.count(key) != 0;
 }
@@ -120,7 +120,17 @@ result<void> apply_setting(daemon_config& cfg, const std::string& key, const std
     if (key == "app-memory") return number(0, 1u << 20, cfg.app_memory_mb);
     if (key == "max-apps") return number(1, 65536, cfg.max_apps);
     if (key == "memory") return number(64, 1u << 20, cfg.memory_mb);
-    if (key == "idle-sleep") return number(0, 100000, cfg.idle_sleep_us);
+    if (key == "idle-sleep") {
+        if (auto r = number(0, 100000, cfg.idle_sleep_us); !r) return r;
+        if (cfg.idle_sleep_us == 0) cfg.poll = poll_mode::busy;  // its meaning before --poll-mode
+        return {};
+    }
+    if (key == "poll-mode") {
+        auto m = parse_poll_mode(value);
+        if (!m) return bad(where, key, value, "must be busy, adaptive or interrupt");
+        cfg.poll = *m;
+        return {};
+    }
     if (key == "control") {
         if (value.empty() || value.front() != '/') return bad(where, key, value, "must be an absolute path");
         cfg.control_path = value;

@@ -12,6 +12,7 @@
 
 #include "base/log.hpp"
 #include "base/result.hpp"
+#include "daemon/nap_policy.hpp"
 
 namespace shunt::daemon {
 
@@ -48,7 +49,8 @@ struct daemon_config {
     huge_mode huge = huge_mode::automatic;
     unsigned memory_mb = 512;  // DPDK memory with --no-huge (-m)
     std::string file_prefix = "shunt";
-    unsigned idle_sleep_us = 20;  // worker nap when idle; 0 spins always
+    unsigned idle_sleep_us = 20;  // first nap of an idle worker (adaptive, no port wake-up); 0: busy
+    poll_mode poll = poll_mode::adaptive;  // daemon/nap_policy.hpp
 };
 
 // Applies one `key = value` setting (a long flag name without dashes).

@@ -44,8 +44,12 @@ Engine:
   --app-memory MB        socket-ring memory one app may use at once; beyond:
                          ENOBUFS (default 0: no cap)
   --max-apps N           app processes attached at once (default 256)
-  --idle-sleep US        microseconds a worker naps after a run of idle polls;
-                         0 polls without pause (default 20)
+  --poll-mode MODE       busy (poll without pause), interrupt (sleep when idle
+                         until an app, the port or a timer wakes the worker) or
+                         adaptive (as interrupt; on a port that cannot wake the
+                         worker, idle naps that grow to 1 ms) (default adaptive)
+  --idle-sleep US        first idle nap in adaptive mode on a port that cannot
+                         wake the worker; 0 means --poll-mode busy (default 20)
   --huge auto|yes|no     use hugepages (yes), DPDK --no-huge memory (no), or
                          hugepages when reserved (auto, the default)
   --memory MB            memory for --huge no (default 512)

@@ -109,7 +109,23 @@ int run(const daemon_config& cfg, int sigfd) {
         if (code == 0) {
             // One worker per lcore; this build serves every port from the first.
             unsigned lcore = rte_get_next_lcore(-1, 1, 0);
-            workers.push_back(std::make_unique<worker>(lcore, *netifs[0], cfg.idle_sleep_us));
+            auto wake = wake_set::create();
+            const bool port_wakes = ports[0]->rx_wake_fd() >= 0;
+            if (!wake) {
+                SHUNT_LOG_ERROR("%s", wake.err().describe().c_str());
+                code = 1;
+            } else if (cfg.poll == poll_mode::interrupt && !port_wakes) {
+                SHUNT_LOG_ERROR("--poll-mode interrupt: port %s (%s) has no RX interrupt or socket to wake "
+                                "the worker; use --poll-mode adaptive or busy",
+                                ports[0]->name().c_str(), ports[0]->driver().c_str());
+                code = 1;
+            } else {
+                workers.push_back(std::make_unique<worker>(lcore, *netifs[0], std::move(*wake),
+                                                           nap_policy(cfg.poll, cfg.idle_sleep_us, port_wakes)));
+            }
+        }
+        if (code == 0) {
+            const unsigned lcore = workers[0]->lcore();
             workers[0]->set_link(ports[0]->link().up);
             if (int rc = rte_eal_remote_launch(&worker::lcore_main, workers[0].get(), lcore); rc != 0) {
                 SHUNT_LOG_ERROR("cannot launch worker on lcore %u: %s", lcore, rte_strerror(-rc));

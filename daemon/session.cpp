@@ -1,6 +1,7 @@
 #include "daemon/session.hpp"
 
 #include <arpa/inet.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -51,9 +52,14 @@ session::~session() {
         detach_kernel_socket(*s);
         if (s->notify_fd >= 0) close(s->notify_fd);
     }
-    if (kernel_ep_ >= 0) close(kernel_ep_);
+    if (kernel_ep_ >= 0) {
+        if (wake_) wake_->remove(kernel_ep_);
+        close(kernel_ep_);
+    }
     for (auto& [tag, fd] : fds_) close(fd);
     if (ctl_fd_ >= 0) {
+        // Removed by hand: the main lcore's fd keeps the connection's file open.
+        if (wake_) wake_->remove(ctl_fd_);
         // The app must learn that its session is over even if it is still alive.
         shutdown(ctl_fd_, SHUT_RDWR);
         close(ctl_fd_);
@@ -79,6 +85,7 @@ void session::detach() {
     }
     for (auto& [tag, fd] : fds_) close(fd);
     fds_.clear();
+    if (wake_) wake_->remove(ctl_fd_);
     shutdown(ctl_fd_, SHUT_RDWR);
     close(ctl_fd_);
     ctl_fd_ = -1;
@@ -347,7 +354,14 @@ void session::attach_kernel_socket(const shm::command& c, shm::completion& r) {
         r.result = udp ? -EBUSY : -EINVAL;
         return;
     }
-    if (kernel_ep_ < 0) kernel_ep_ = epoll_create1(EPOLL_CLOEXEC);
+    if (kernel_ep_ < 0) {
+        kernel_ep_ = epoll_create1(EPOLL_CLOEXEC);
+        // Its datagrams end the worker's sleep (the set is readable while one waits).
+        if (kernel_ep_ >= 0 && wake_ && !wake_->add(kernel_ep_, wake_tag_)) {
+            close(kernel_ep_);
+            kernel_ep_ = -1;
+        }
+    }
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u32 = s->id;
@@ -417,6 +431,9 @@ int session::take_fd(std::uint64_t tag) {
         // n == 0 with an fd is a malformed message (closing the fd), not a
         // hang-up; found by tests/fuzz/fuzz_segment (each leaked an fd).
         if (n < 0 || (n == 0 && fd < 0)) return -1;
+        if (n == sizeof(shm::wake_message) && fd < 0 &&
+            static_cast<std::uint32_t>(m.tag) == shm::k_wake_magic)
+            continue;  // a wake message the worker has not drained yet
         if (n != sizeof m || fd < 0) {
             if (fd >= 0) close(fd);
             fail("malformed message on the control socket");
@@ -428,6 +445,47 @@ int session::take_fd(std::uint64_t tag) {
             fail("too many unclaimed notify fds");
             return -1;
         }
+    }
+}
+
+void session::watch(wake_set& w, std::uint64_t tag) {
+    wake_ = &w;
+    wake_tag_ = tag;
+    if (ctl_fd_ >= 0 && !w.add(ctl_fd_, tag))
+        SHUNT_LOG_WARN("app pid %d: its control socket cannot wake the worker; it is served when the worker wakes",
+                       who_.pid);
+    if (kernel_ep_ >= 0 && !w.add(kernel_ep_, tag))
+        SHUNT_LOG_WARN("app pid %d: its kernel UDP sockets cannot wake the worker", who_.pid);
+}
+
+bool session::sleep_begin() {
+    if (detached_ || !failure_.empty()) return true;  // nothing to serve but lwIP's callbacks
+    if (!tx_retry_.empty()) return false;             // datagrams to retry next loop
+    return ring_.sleep_begin();
+}
+
+void session::sleep_end() {
+    if (!detached_) ring_.sleep_end();
+}
+
+void session::drain_control() {
+    if (ctl_fd_ < 0) return;
+    for (int i = 0; i < 64; ++i) {
+        char peek[16];
+        const ssize_t n = recv(ctl_fd_, peek, sizeof peek, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC);
+        // Nothing, or an fd message that take_fd claims with its call.
+        if (n < 0 || n == sizeof(shm::fd_message)) return;
+        if (n == 0) {
+            // A hang-up (the main lcore detaches the session) or an empty message.
+            pollfd p{ctl_fd_, POLLRDHUP, 0};
+            if (::poll(&p, 1, 0) != 0 && (p.revents & (POLLRDHUP | POLLHUP))) return;
+        }
+        shm::wake_message m{};
+        int fd = -1;
+        const ssize_t got = shm::recv_with_fd(ctl_fd_, &m, sizeof m, &fd, MSG_DONTWAIT);
+        if (fd >= 0) close(fd);
+        if (got == 0 && fd < 0) continue;  // an empty message: nothing to do
+        if (got != sizeof m || fd >= 0 || m.magic != shm::k_wake_magic) return fail("malformed message on the control socket");
     }
 }
 

@@ -26,6 +26,7 @@
 
 #include "daemon/app_segment.hpp"
 #include "daemon/tcp_socket.hpp"
+#include "daemon/wake_set.hpp"
 
 namespace shunt::daemon {
 
@@ -65,6 +66,18 @@ public:
     [[nodiscard]] bool poll(unsigned budget, unsigned* served);
     // Applies the loop's readiness changes to the notify fds.
     void flush();
+
+    // The worker's sleep (daemon/wake_set.hpp): the session's control socket
+    // (wake messages) and its kernel UDP sockets join `w` under `tag`; `w`
+    // must outlive the session (it removes them when it ends).
+    void watch(wake_set& w, std::uint64_t tag);
+    // Before the worker sleeps: false if this session has work now (the
+    // worker must not sleep); sleep_end() follows either way.
+    [[nodiscard]] bool sleep_begin();
+    void sleep_end();
+    // After a wake-up by this session: reads the wake messages at the head
+    // of the control socket (an fd message stays for take_fd).
+    void drain_control();
     // Periodic check (every publish period) that the parts of the segment
     // the app must never write still hold what the daemon put there: the
     // header, and a command ring whose producers are at most one ring ahead.
@@ -128,6 +141,8 @@ private:
     std::vector<char> kernel_buf_;
     std::string failure_;
     bool detached_ = false;
+    wake_set* wake_ = nullptr;  // the worker's, once adopted
+    std::uint64_t wake_tag_ = 0;
 };
 
 }  // namespace shunt::daemon

@@ -70,6 +70,7 @@ void subtract(stats_snapshot& now, const stats_snapshot& base) {
         auto& w = now.workers[i];
         const auto& b = base.workers[i];
         w.loops -= b.loops; w.busy_loops -= b.busy_loops; w.rx_frames -= b.rx_frames; w.naps -= b.naps;
+        w.slept_us -= b.slept_us; w.run_us -= b.run_us; w.wakes_app -= b.wakes_app; w.wakes_port -= b.wakes_port;
         w.commands -= b.commands; w.sessions_failed -= b.sessions_failed;
         for (int k = 0; k < 5; ++k) w.batch_hist[k] -= b.batch_hist[k];
     }
@@ -114,6 +115,7 @@ std::string status_json(const daemon_view& v) {
             .field("link_up", link.up)
             .field("speed_mbps", std::uint64_t{link.speed_mbps})
             .field("mtu", unsigned{p.mtu()})
+            .field("rx_wake", p.rx_wake_kind())
             .field("address", format_ipv4(pc.address->addr))
             .field("prefix_len", unsigned{pc.address->len})
             .field("gateway", pc.gateway ? format_ipv4(*pc.gateway) : std::string())
@@ -125,8 +127,10 @@ std::string status_json(const daemon_view& v) {
         const auto r = wk->report();
         w.begin_object()
             .field("lcore", r.lcore)
+            .field("poll_mode", std::string(poll_mode_name(wk->mode())))
             .field("loops", r.loops)
             .field("busy_ratio", ratio(r.busy_loops, r.loops))
+            .field("sleep_ratio", ratio(r.slept_us, r.run_us))
             .end_object();
     }
     w.end_array();
@@ -218,6 +222,11 @@ std::string stats_json(const daemon_view& v) {
             .field("busy_ratio", ratio(r.busy_loops, r.loops))
             .field("rx_frames", r.rx_frames)
             .field("naps", r.naps)
+            .field("slept_us", r.slept_us)
+            .field("run_us", r.run_us)
+            .field("sleep_ratio", ratio(r.slept_us, r.run_us))
+            .field("wakes_app", r.wakes_app)
+            .field("wakes_port", r.wakes_port)
             .field("commands", r.commands)
             .field("sessions_failed", r.sessions_failed);
         w.begin_array("rx_batch_hist");

@@ -3,6 +3,9 @@
 #include <sys/prctl.h>
 #include <time.h>
 
+#include <algorithm>
+#include <string>
+
 #include "base/log.hpp"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/netif.h"
@@ -12,7 +15,8 @@
 namespace shunt::daemon {
 namespace {
 
-constexpr unsigned k_idle_loops_before_nap = 256;
+// wake_set tags: a session's are its address; the port's is this.
+constexpr std::uint64_t k_port_tag = 1;
 constexpr std::uint64_t k_publish_ns = 100'000'000;
 // How long a detached app's closed sockets may take to deliver what they hold.
 constexpr std::uint64_t k_drain_ns = 60'000'000'000;
@@ -31,7 +35,23 @@ unsigned hist_bucket(unsigned n) {
     return 4;
 }
 
+// Frames lwIP queued to its own addresses (netif_poll_all delivers them next loop).
+bool loopback_pending() {
+    for (const ::netif* n = netif_list; n; n = n->next)
+        if (n->loop_first) return true;
+    return false;
+}
+
 }  // namespace
+
+worker::worker(unsigned lcore, stack::netif_driver& netif, std::unique_ptr<wake_set> wake, nap_policy naps)
+    : lcore_(lcore), netif_(netif), wake_(std::move(wake)), naps_(naps) {
+    if (const int fd = netif_.port().rx_wake_fd(); fd >= 0) {
+        if (auto r = wake_->add(fd, k_port_tag); !r)
+            SHUNT_LOG_WARN("port %s: its RX wake-up cannot be watched (%s)", netif_.port().name().c_str(),
+                           r.err().describe().c_str());
+    }
+}
 
 int worker::lcore_main(void* arg) {
     static_cast<worker*>(arg)->run();
@@ -42,9 +62,11 @@ void worker::run() {
     // A nap should last what we ask, not the default 50 µs timer slack.
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
     live_.lcore = lcore_;
-    SHUNT_LOG_INFO("worker on lcore %u polling port %s", lcore_, netif_.port().name().c_str());
-    unsigned idle = 0;
-    std::uint64_t next_publish = now_ns() + k_publish_ns;
+    SHUNT_LOG_INFO("worker on lcore %u polling port %s (poll mode %s, port wake-up: %s)", lcore_,
+                   netif_.port().name().c_str(), std::string(poll_mode_name(naps_.mode())).c_str(),
+                   netif_.port().rx_wake_kind());
+    const std::uint64_t started = now_ns();
+    std::uint64_t next_publish = started + k_publish_ns;
     // acquire: pairs with stop()'s release, so the worker sees everything the
     // main lcore did before asking it to stop.
     while (!stop_.load(std::memory_order_acquire)) {
@@ -60,19 +82,21 @@ void worker::run() {
         if (sockets_wanted_.load(std::memory_order_relaxed) != sockets_done_.load(std::memory_order_relaxed))
             answer_sockets();
         ++live_.loops;
-        if (n || cmds) {
+        const bool worked = n || cmds;
+        if (worked) {
             ++live_.busy_loops;
             live_.rx_frames += n;
             ++live_.batch_hist[hist_bucket(n)];
-            idle = 0;
-        } else if (idle_sleep_us_ && ++idle >= k_idle_loops_before_nap) {
-            ++live_.naps;
-            timespec ts{0, static_cast<long>(idle_sleep_us_) * 1000};
-            nanosleep(&ts, nullptr);
         }
-        if ((live_.loops & 63) == 0) {
+        bool slept = false;
+        if (naps_.idle(worked)) {
+            sleep(naps_.nap_ns(until_next_timer(now_ns(), next_publish)));
+            slept = true;
+        }
+        if (slept || (live_.loops & 63) == 0) {
             const std::uint64_t t = now_ns();
             if (t >= next_publish) {
+                live_.run_us = (t - started) / 1000;
                 audit_sessions();
                 publish();
                 next_publish = t + k_publish_ns;
@@ -102,17 +126,61 @@ void worker::shut_connections() {
     if (reset) SHUNT_LOG_INFO("worker on lcore %u reset %u connections", lcore_, reset);
 }
 
+std::int64_t worker::until_next_timer(std::uint64_t now, std::uint64_t next_publish) const {
+    std::int64_t t = next_publish > now ? static_cast<std::int64_t>(next_publish - now) : 0;
+    const u32_t lwip_ms = sys_timeouts_sleeptime();
+    if (lwip_ms != SYS_TIMEOUTS_SLEEPTIME_INFINITE) t = std::min<std::int64_t>(t, std::int64_t{lwip_ms} * 1'000'000);
+    return t;
+}
+
+// The sleep of an idle worker. Each session's command ring is told first
+// (index_ring_consumer::sleep_begin, a Dekker pair with the app's push), so
+// an app that pushes from then on sends a wake message, and one that pushed
+// just before is seen here and the sleep is skipped.
+void worker::sleep(std::int64_t timeout_ns) {
+    // Work the next loop does anyway: no sleep. (The main lcore's flags are
+    // set before its notify(), so one it sets after this look ends the sleep.)
+    if (inbox_dirty_.load(std::memory_order_acquire) || loopback_pending() ||
+        sockets_wanted_.load(std::memory_order_relaxed) != sockets_done_.load(std::memory_order_relaxed))
+        return;
+    bool quiet = true;
+    for (auto& s : sessions_) quiet = s->sleep_begin() && quiet;  // every one begins, so every one ends
+    if (quiet) {
+        stack::dpdk_port& port = netif_.port();
+        port.arm_rx_wake(true);
+        const std::uint64_t t0 = now_ns();
+        wake_->wait(timeout_ns, [this](std::uint64_t tag) {
+            if (tag == k_port_tag) {
+                ++live_.wakes_port;
+                return;
+            }
+            ++live_.wakes_app;
+            reinterpret_cast<session*>(tag)->drain_control();
+        });
+        live_.slept_us += (now_ns() - t0) / 1000;
+        ++live_.naps;
+        port.arm_rx_wake(false);
+    }
+    for (auto& s : sessions_) s->sleep_end();
+}
+
 void worker::adopt(std::unique_ptr<session> s) {
-    std::lock_guard lk(inbox_mu_);
-    inbox_adopt_.push_back(std::move(s));
-    // release: pairs with the worker's acquire; the queued session is visible first.
-    inbox_dirty_.store(true, std::memory_order_release);
+    {
+        std::lock_guard lk(inbox_mu_);
+        inbox_adopt_.push_back(std::move(s));
+        // release: pairs with the worker's acquire; the queued session is visible first.
+        inbox_dirty_.store(true, std::memory_order_release);
+    }
+    wake_->notify();
 }
 
 void worker::detach(std::uint64_t session_id) {
-    std::lock_guard lk(inbox_mu_);
-    inbox_detach_.push_back(session_id);
-    inbox_dirty_.store(true, std::memory_order_release);
+    {
+        std::lock_guard lk(inbox_mu_);
+        inbox_detach_.push_back(session_id);
+        inbox_dirty_.store(true, std::memory_order_release);
+    }
+    wake_->notify();
 }
 
 // try_lock: the main lcore holds the lock only to push; if it does right now,
@@ -127,7 +195,10 @@ void worker::take_inbox() {
         detach.swap(inbox_detach_);
         inbox_dirty_.store(false, std::memory_order_relaxed);
     }
-    for (auto& s : adopt) sessions_.push_back(std::move(s));
+    for (auto& s : adopt) {
+        s->watch(*wake_, reinterpret_cast<std::uint64_t>(s.get()));
+        sessions_.push_back(std::move(s));
+    }
     for (std::uint64_t id : detach) {
         for (auto& s : sessions_)
             if (s->who().id == id && !s->detached()) {
@@ -194,6 +265,7 @@ void worker::answer_sockets() {
 
 std::optional<std::vector<socket_report>> worker::sockets(unsigned timeout_ms) {
     const std::uint64_t gen = sockets_wanted_.fetch_add(1, std::memory_order_relaxed) + 1;
+    wake_->notify();
     for (unsigned waited = 0;; ++waited) {
         if (sockets_done_.load(std::memory_order_acquire) >= gen) break;
         if (waited >= timeout_ms) return std::nullopt;

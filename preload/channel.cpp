@@ -276,6 +276,16 @@ void channel::ring(shm::ring_kind k, std::uint32_t sock) {
         if (!daemon_alive()) return;
         sched_yield();
     }
+    // The worker sleeps when idle (daemon/idle_sleeper.hpp); the producer that
+    // finds it asleep wakes it with one message on the control socket, which
+    // its sleep watches. write(2), not send(2): a call a sandboxed app's
+    // filter allows wherever it allows the app's own I/O. The socket is
+    // blocking, but never full: at most one wake per sleep is outstanding and
+    // the worker reads each before it sleeps again.
+    if (prod.wants_wake()) {
+        const shm::wake_message m{shm::k_wake_magic};
+        (void)shm::sys::raw(SYS_write, ctl_, reinterpret_cast<long>(&m), sizeof m);  // a failure: the daemon is gone
+    }
 }
 
 shm::completion channel::call(shm::command cmd, int fd_to_send) {

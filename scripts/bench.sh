@@ -19,10 +19,12 @@
 #   5 apps         nginx_rps_ratio, redis_rps_ratio
 #   6 scale        conns_held, daemon_bytes_per_conn, cps_ratio
 #   ICMP           wire_icmp_rtt_ratio, wire_icmp_rtt_spin_ratio
+#   7 idle         idle_cpu_share_{busy,adaptive,interrupt},
+#                  first_packet_after_idle_{adaptive,interrupt}_ratio (vs busy)
 #
 # Environment: SHUNT_BENCH_RUNS (runs per figure; default 5, 7 for the full
 # run), SHUNT_BENCH_ONLY (regex of figure names to run: channel, interposer,
-# icmp, hook, pingpong, throughput, nginx, redis, conns, cps), SHUNT_BENCH_PAUSE=0
+# icmp, hook, pingpong, throughput, nginx, redis, conns, cps, idle), SHUNT_BENCH_PAUSE=0
 # (leave shuntd running during the kernel's runs; by default it is stopped
 # with SIGSTOP meanwhile, so the kernel has the machine a host without shunt
 # would give it).
@@ -47,11 +49,11 @@ BENCH_BIN="$BUILD/bench"
 if [ $QUICK = 1 ]; then
     RUNS=${SHUNT_BENCH_RUNS:-5}
     ICMP_COUNT=50 CG_ITERS=20000 NATIVE_ITERS=50000 HOOK_ITERS=200000 CHANNEL_SECONDS=0.3
-    PP_SECONDS=1 IPERF_SECONDS=1 WRK_SECONDS=1 REDIS_REQUESTS=20000 CPS_SECONDS=1
+    PP_SECONDS=1 IPERF_SECONDS=1 WRK_SECONDS=1 REDIS_REQUESTS=20000 CPS_SECONDS=1 IDLE_SECONDS=3
 else
     RUNS=${SHUNT_BENCH_RUNS:-7}
     ICMP_COUNT=500 CG_ITERS=100000 NATIVE_ITERS=300000 HOOK_ITERS=1000000 CHANNEL_SECONDS=1
-    PP_SECONDS=5 IPERF_SECONDS=5 WRK_SECONDS=5 REDIS_REQUESTS=100000 CPS_SECONDS=5
+    PP_SECONDS=5 IPERF_SECONDS=5 WRK_SECONDS=5 REDIS_REQUESTS=100000 CPS_SECONDS=5 IDLE_SECONDS=10
 fi
 [ "$RUNS" -ge 5 ] 2>/dev/null || { echo "bench: SHUNT_BENCH_RUNS must be 5 or more" >&2; exit 2; }
 CONNS=10000 HOLD_SECONDS=60 PP_SPIN_US=1000
@@ -141,6 +143,17 @@ else
 fi
 lab_down
 
+# Stage 4, one lab per poll mode, busy first: the idle worker's figures.
+for mode in busy adaptive interrupt; do
+    if [ -n "$ONLY" ] && ! [[ idle =~ $ONLY ]]; then break; fi
+    if lab_up "--poll-mode $mode"; then
+        figure idle figure_idle "$mode"
+    else
+        lab_error "idle_cpu_share_$mode" "first_packet_after_idle_$mode"
+    fi
+    lab_down
+done
+
 # The report: JSON, table, Markdown, PNG.
 mkdir -p "$TOP/bench/results"
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
@@ -155,7 +168,8 @@ json.dump({"date": "$stamp", "quick": bool($QUICK), "runs": $RUNS, "commit": "$c
            "durations": {"icmp_pings": $ICMP_COUNT, "callgrind_iterations": $CG_ITERS,
                          "native_iterations": $NATIVE_ITERS, "channel_s": $CHANNEL_SECONDS,
                          "sockperf_s": $PP_SECONDS, "iperf3_s": $IPERF_SECONDS, "wrk_s": $WRK_SECONDS,
-                         "redis_requests": $REDIS_REQUESTS, "cps_s": $CPS_SECONDS, "conns": $CONNS},
+                         "redis_requests": $REDIS_REQUESTS, "cps_s": $CPS_SECONDS, "conns": $CONNS,
+                         "idle_s": $IDLE_SECONDS},
            "only": "$ONLY"}, open(sys.argv[1], "w"), indent=2)
 PY
 # The plot needs matplotlib: Debian's python3 has it (python3-matplotlib).

@@ -29,8 +29,14 @@ static_assert(sizeof(index_cell) == 16);
 struct index_ring_shared {
     // Producers' claim counter (CAS, relaxed: the cell's seq orders the data).
     alignas(k_cache_line) std::atomic<std::uint64_t> enqueue_pos{0};
-    // The consumer's position, stored for observers (shuntctl); never read back by it.
-    alignas(k_cache_line) std::atomic<std::uint64_t> dequeue_pos{0};
+    // 1 while the consumer (the worker) may sleep without polling this ring:
+    // a producer that pushes while it is 1 wakes the consumer (the daemon's
+    // wake message, preload/channel.cpp). The handshake is a Dekker pair (see
+    // consumer_sleep_begin / producer_wants_wake): the producer's push and the
+    // consumer's store of 1 are each followed by a seq_cst fence before the
+    // other's load, so one of them sees the other and no push sleeps unseen.
+    // Untrusted: an app that writes it only spoils its own wake-ups.
+    alignas(k_cache_line) std::atomic<std::uint32_t> consumer_asleep{0};
     // index_cell cells[capacity] follow, at the offset the segment layout gives.
 };
 static_assert(sizeof(index_ring_shared) == 2 * k_cache_line);
@@ -38,7 +44,7 @@ static_assert(sizeof(index_ring_shared) == 2 * k_cache_line);
 // Sets every cell's sequence; done once by the daemon before the app maps the segment.
 inline void index_ring_init(index_ring_shared* r, index_cell* cells, std::uint32_t cap) {
     r->enqueue_pos.store(0, std::memory_order_relaxed);
-    r->dequeue_pos.store(0, std::memory_order_relaxed);
+    r->consumer_asleep.store(0, std::memory_order_relaxed);
     for (std::uint32_t i = 0; i < cap; ++i) {
         cells[i].seq.store(i, std::memory_order_relaxed);
         cells[i].value.store(0, std::memory_order_relaxed);
@@ -76,6 +82,17 @@ public:
         }
     }
 
+    // After a successful push: true when the consumer announced a sleep and
+    // this producer is the one to wake it (it took the announcement, so of
+    // several racing producers exactly one wakes it).
+    [[nodiscard]] bool wants_wake() {
+        // seq_cst: our published cell comes before our load of
+        // consumer_asleep; pairs with the fence in sleep_begin().
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        return r_->consumer_asleep.load(std::memory_order_relaxed) != 0 &&
+               r_->consumer_asleep.exchange(0, std::memory_order_relaxed) != 0;
+    }
+
 private:
     index_ring_shared* r_ = nullptr;
     index_cell* cells_ = nullptr;
@@ -98,9 +115,27 @@ public:
         // happens before the cell is reused.
         c.seq.store(pos_ + mask_ + 1, std::memory_order_release);
         ++pos_;
-        r_->dequeue_pos.store(pos_, std::memory_order_relaxed);
         return true;
     }
+
+    // Whether a value is published at the consumer's position (nothing taken).
+    bool pending() const {
+        // acquire: pairs with the producer's release of seq.
+        return cells_[pos_ & mask_].seq.load(std::memory_order_acquire) == pos_ + 1;
+    }
+
+    // Before the consumer sleeps: announces it, then looks at the ring once
+    // more. false: a value was pushed meanwhile (the consumer must not sleep;
+    // consumer_sleep_end still applies).
+    [[nodiscard]] bool sleep_begin() {
+        r_->consumer_asleep.store(1, std::memory_order_relaxed);
+        // seq_cst: our store of consumer_asleep comes before our look at the
+        // cell; pairs with the fence in producer_wants_wake().
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        return !pending();
+    }
+    // After the sleep (or a cancelled one): producers need not wake us.
+    void sleep_end() { r_->consumer_asleep.store(0, std::memory_order_relaxed); }
 
     std::uint64_t position() const { return pos_; }
 

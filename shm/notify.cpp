@@ -66,7 +66,12 @@ void notify_eof(int daemon_fd) { sys::shutdown(daemon_fd, SHUT_WR); }
 
 void notify_drain_readable(int app_fd) {
     char buf[256];
-    while (sys::recv(app_fd, buf, sizeof buf, MSG_DONTWAIT) > 0) {
+    // One recv takes every byte queued: a unix stream socket's recv copies
+    // from skb after skb until the queue is empty (unix_stream_read_generic,
+    // low-water mark 1, no SO_PASSCRED on the pair), so only a full buffer
+    // can have left bytes behind. A byte sent after this is the rx_armed
+    // handshake's to catch (its compare-exchange fails and drains again).
+    while (sys::recv(app_fd, buf, sizeof buf, MSG_DONTWAIT) == static_cast<long>(sizeof buf)) {
     }
 }
 

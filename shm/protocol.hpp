@@ -13,7 +13,7 @@
 namespace shunt::shm {
 
 constexpr std::uint64_t k_segment_magic = 0x4745534e55484853ull;  // "SHUNHSEG"
-constexpr std::uint32_t k_protocol_version = 1;
+constexpr std::uint32_t k_protocol_version = 2;  // 2: the wake message
 
 enum class op : std::uint32_t {
     open = 1,      // tag: the notify fd sent on the control socket; a = SOCK_STREAM|SOCK_DGRAM;
@@ -111,5 +111,14 @@ struct attach_reply {
 struct fd_message {
     std::uint64_t tag;
 };
+// app -> daemon, later: "the command ring has entries", sent (write(2), no
+// fd) by the producer that found the worker asleep (index_ring_producer::
+// wants_wake). Its size alone tells it from an fd_message; the worker reads
+// and drops it (daemon/session.cpp drain_control).
+struct wake_message {
+    std::uint32_t magic;
+};
+constexpr std::uint32_t k_wake_magic = 0x454b4157u;  // "WAKE"
+static_assert(sizeof(wake_message) != sizeof(fd_message));
 
 }  // namespace shunt::shm

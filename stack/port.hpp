@@ -7,11 +7,14 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "stack/csum_offload.hpp"
 
 #include "base/result.hpp"
 
+struct rte_eth_conf;
+struct rte_eth_dev_info;
 struct rte_mbuf;
 struct rte_mempool;
 
@@ -53,12 +56,24 @@ public:
     std::uint16_t rx_burst(rte_mbuf** pkts, std::uint16_t n);
     std::uint16_t tx_burst(rte_mbuf** pkts, std::uint16_t n);
 
+    // What ends a worker's sleep when frames arrive (stack/port_wake.hpp):
+    // an fd that is readable while queue 0 has frames, or -1; its kind is
+    // "interrupt" (DPDK's RX interrupt: arm before sleeping, disarm after),
+    // "socket" (the kernel socket under the PMD) or "none".
+    int rx_wake_fd() const { return rx_wake_fd_; }
+    const char* rx_wake_kind() const { return rx_wake_; }
+    // Worker: enables (before a sleep) or disables (after) the RX interrupt.
+    void arm_rx_wake(bool on);
+
     // Main lcore: link state without waiting, and the port's counters.
     port_link link() const;
     port_counters counters() const;
 
 private:
     dpdk_port() = default;
+    // configure, queues, MTU and start, with or without RX interrupts.
+    result<void> bring_up(rte_eth_conf conf, const rte_eth_dev_info& info, rte_mempool* pool, bool rx_intr);
+    void find_rx_wake(const std::vector<int>& sockets_before, unsigned if_index);
     std::uint16_t id_ = 0;
     std::string name_;
     std::string driver_;
@@ -67,6 +82,9 @@ private:
     csum_caps csum_;
     bool rx_csum_ = false;
     bool started_ = false;
+    bool rx_intr_ = false;
+    int rx_wake_fd_ = -1;
+    const char* rx_wake_ = "none";
 };
 
 }  // namespace shunt::stack

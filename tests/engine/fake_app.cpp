@@ -74,7 +74,12 @@ void fake_app::pump(int n) {
 
 void fake_app::ring(shm::ring_kind k, std::uint32_t id) {
     auto prod = view_.ring_producer();
-    (void)prod.push(shm::ring_value(k, id));
+    (void)prod.push(shm::ring_value(k, id));  // sized for every doorbell and call: never full here
+    // As libshunt does (preload/channel.cpp): wake a worker that sleeps.
+    if (prod.wants_wake()) {
+        const shm::wake_message m{shm::k_wake_magic};
+        if (::write(ctl_app_, &m, sizeof m) == sizeof m) ++wakes_sent_;
+    }
 }
 
 shm::completion fake_app::call(shm::command c, int fd_to_send) {

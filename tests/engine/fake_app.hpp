@@ -74,6 +74,10 @@ public:
     std::string recv(std::uint32_t id, std::size_t max = 1 << 20);
     std::uint32_t status(std::uint32_t id) const;
     void ring(shm::ring_kind k, std::uint32_t id);
+    // Wake messages ring() sent (the session had announced a sleep).
+    unsigned wakes_sent() const { return wakes_sent_; }
+    // The app's end of the control connection (tests send odd messages on it).
+    int control_fd() const { return ctl_app_; }
 
 private:
     std::unique_ptr<daemon::session> session_;
@@ -81,6 +85,7 @@ private:
     int ctl_app_ = -1;  // the app's end of the control connection
     std::uint32_t next_slot_ = 0;
     bool alive_ = true;
+    unsigned wakes_sent_ = 0;
 };
 
 // lwIP is initialised once per process (its state is global).

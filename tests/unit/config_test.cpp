@@ -113,3 +113,24 @@ TEST(Config, DuplicatePortRejected) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Config, PollMode) {
+    auto def = parse({"--port", "net_ring0", "--addr", "10.0.0.1/24"});
+    ASSERT_TRUE(def) << def.err().describe();
+    EXPECT_EQ(def->config.poll, poll_mode::adaptive);
+    auto irq = parse({"--port", "net_ring0", "--addr", "10.0.0.1/24", "--poll-mode", "interrupt"});
+    ASSERT_TRUE(irq) << irq.err().describe();
+    EXPECT_EQ(irq->config.poll, poll_mode::interrupt);
+    // --idle-sleep 0 meant "poll without pause" before --poll-mode, and still does.
+    auto zero = parse({"--port", "net_ring0", "--addr", "10.0.0.1/24", "--idle-sleep", "0"});
+    ASSERT_TRUE(zero) << zero.err().describe();
+    EXPECT_EQ(zero->config.poll, poll_mode::busy);
+    auto bad = parse({"--port", "net_ring0", "--addr", "10.0.0.1/24", "--poll-mode", "sometimes"});
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.err().message.find("--poll-mode"), std::string::npos);
+    EXPECT_NE(bad.err().message.find("busy, adaptive or interrupt"), std::string::npos);
+}
+
+}  // namespace

@@ -47,6 +47,17 @@ TEST_F(NotifyPair, ReadabilityIsTheDaemonsToSetAndTheAppsToClear) {
     EXPECT_EQ(revents(fds[0]) & POLLIN, 0);
 }
 
+// The drain makes one recv for what one buffer holds (each byte its own
+// skb, as the worker sends them) and goes on only after a full buffer.
+TEST_F(NotifyPair, DrainTakesManySignalsAtOnce) {
+    for (int n : {3, 256, 700}) {
+        for (int i = 0; i < n; ++i) notify_signal_readable(fds[1]);
+        ASSERT_EQ(revents(fds[0]) & POLLIN, POLLIN);
+        notify_drain_readable(fds[0]);
+        EXPECT_EQ(revents(fds[0]) & POLLIN, 0) << n << " signals";
+    }
+}
+
 TEST_F(NotifyPair, ReadableAndUnwritableTogether) {
     notify_block_writable(fds[0]);
     notify_signal_readable(fds[1]);

@@ -105,7 +105,11 @@ std::string prometheus_text(const json_value& status, const json_value& stats, c
     static const std::pair<const char*, const char*> k_worker_counters[] = {
         {"loops", "Iterations of the worker's poll loop."},
         {"busy_loops", "Loop iterations that received frames or served commands."},
-        {"rx_frames", "Frames the worker received."}, {"naps", "Times the idle worker napped."},
+        {"rx_frames", "Frames the worker received."}, {"naps", "Times the idle worker slept."},
+        {"slept_us", "Microseconds the idle worker slept."},
+        {"run_us", "Microseconds the worker's loop has run, asleep or not."},
+        {"wakes_app", "Sleeps ended by an app's wake message."},
+        {"wakes_port", "Sleeps ended by the port's RX wake-up."},
         {"commands", "Command-ring entries (calls and doorbells) served."},
         {"sessions_failed", "App sessions ended for breaking the channel protocol."},
     };

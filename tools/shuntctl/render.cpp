@@ -32,20 +32,21 @@ std::string render_status(const json_value& s) {
     o += fmt("shuntd %s (lwIP %s), pid %llu, up %s, %s\n", s["version"].str().c_str(),
              s["lwip"].str().c_str(), static_cast<unsigned long long>(s["pid"].u64()),
              duration(s["uptime_s"].num()).c_str(), s["hugepages"].boolean() ? "hugepages" : "no hugepages");
-    o += "\nPORT             DRIVER           MAC                LINK  SPEED   MTU   ADDRESS\n";
+    o += "\nPORT             DRIVER           MAC                LINK  SPEED   MTU   RX-WAKE    ADDRESS\n";
     for (const auto& p : s["ports"].items()) {
         std::string addr = p["address"].str() + "/" + std::to_string(p["prefix_len"].u64());
         if (!p["gateway"].str().empty()) addr += " via " + p["gateway"].str();
-        o += fmt("%-16s %-16s %-18s %-5s %-7s %-5llu %s\n", p["name"].str().c_str(), p["driver"].str().c_str(),
+        o += fmt("%-16s %-16s %-18s %-5s %-7s %-5llu %-10s %s\n", p["name"].str().c_str(), p["driver"].str().c_str(),
                  p["mac"].str().c_str(), p["link_up"].boolean() ? "up" : "down",
                  p["speed_mbps"].u64() ? (std::to_string(p["speed_mbps"].u64()) + "M").c_str() : "-",
-                 static_cast<unsigned long long>(p["mtu"].u64()), addr.c_str());
+                 static_cast<unsigned long long>(p["mtu"].u64()), p["rx_wake"].str().c_str(), addr.c_str());
     }
-    o += "\nWORKER  LCORE  LOOPS            BUSY\n";
+    o += "\nWORKER  LCORE  POLL-MODE  LOOPS            BUSY    ASLEEP\n";
     std::size_t i = 0;
     for (const auto& w : s["workers"].items())
-        o += fmt("%-7zu %-6llu %-16llu %5.1f%%\n", i++, static_cast<unsigned long long>(w["lcore"].u64()),
-                 static_cast<unsigned long long>(w["loops"].u64()), 100.0 * w["busy_ratio"].num());
+        o += fmt("%-7zu %-6llu %-10s %-16llu %5.1f%%  %5.1f%%\n", i++, static_cast<unsigned long long>(w["lcore"].u64()),
+                 w["poll_mode"].str().c_str(), static_cast<unsigned long long>(w["loops"].u64()),
+                 100.0 * w["busy_ratio"].num(), 100.0 * w["sleep_ratio"].num());
     o += "\nMEMORY   AVAILABLE  USED       MAX        ERRORS\n";
     for (const auto& m : s["memory"].items())
         o += fmt("%-8s %-10llu %-10llu %-10llu %llu\n", m["name"].str().c_str(),
@@ -65,12 +66,14 @@ std::string render_stats(const json_value& s) {
                  ull(p["rx_packets"].u64()), ull(p["rx_bytes"].u64()), ull(p["rx_drops"].u64()),
                  ull(p["rx_errors"].u64()), ull(p["tx_packets"].u64()), ull(p["tx_bytes"].u64()),
                  ull(p["tx_drops"].u64()), ull(p["tx_errors"].u64()));
-    o += "\nWORKER LCORE  LOOPS          BUSY    RX-FRAMES    NAPS         BURSTS(1/2-4/5-8/9-16/17-32)\n";
+    o += "\nWORKER LCORE  LOOPS          BUSY    RX-FRAMES    NAPS         ASLEEP  WAKES(APP/PORT) BURSTS(1/2-4/5-8/9-16/17-32)\n";
     for (const auto& w : s["workers"].items()) {
         std::string hist;
         for (const auto& b : w["rx_batch_hist"].items()) hist += (hist.empty() ? "" : "/") + std::to_string(b["bursts"].u64());
-        o += fmt("%-6s %-6llu %-14llu %5.1f%%  %-12llu %-12llu %s\n", "", ull(w["lcore"].u64()), ull(w["loops"].u64()),
-                 100.0 * w["busy_ratio"].num(), ull(w["rx_frames"].u64()), ull(w["naps"].u64()), hist.c_str());
+        const std::string wakes = std::to_string(w["wakes_app"].u64()) + "/" + std::to_string(w["wakes_port"].u64());
+        o += fmt("%-6s %-6llu %-14llu %5.1f%%  %-12llu %-12llu %5.1f%%  %-15s %s\n", "", ull(w["lcore"].u64()),
+                 ull(w["loops"].u64()), 100.0 * w["busy_ratio"].num(), ull(w["rx_frames"].u64()), ull(w["naps"].u64()),
+                 100.0 * w["sleep_ratio"].num(), wakes.c_str(), hist.c_str());
     }
     o += "\nPROTO    XMIT         RECV         DROP       CHKERR   LENERR   MEMERR   RTERR    PROTERR  ERR\n";
     for (const auto& p : s["protocols"].items())
