@@ -8,6 +8,40 @@
 #               requests/s of the whole run (SET and GET, harmonic mean);
 #               redis_set_rps and redis_get_rps apart
 # Keys: NAME_{shunt,kernel}, NAME_ratio (> 1: shunt serves more).
+#   syscalls_per_request_{nginx,redis}  the server's system calls (every
+#               thread, perf stat's raw_syscalls:sys_enter) over the same
+#               load, divided by the requests served; its ratio < 1: shunt
+#               makes fewer. Per call (SYSCALL_NAMES in bench/lib.sh):
+#               syscalls_per_request_NAME_{shunt,kernel}_CALL.
+
+# syscall_runs FIG SIDE_FN PID_SHUNT PID_KERNEL: RUNS more runs of SIDE_FN per
+# side while perf counts that side's server, recorded as
+# syscalls_per_request_FIG (SIDE_FN leaves the requests served in REQS).
+syscall_runs() {
+    local fig=$1 fn=$2 ps=$3 pk=$4 i side pid s k good=0 c
+    command -v perf >/dev/null 2>&1 || { record_error "syscalls_per_request_$fig" "perf not installed (./dev deps installs linux-perf)"; return 1; }
+    for ((i = 0; i < RUNS; i++)); do
+        s="" k=""
+        for side in $(pair_order $i); do
+            pid=$ps; [ "$side" = kernel ] && pid=$pk
+            syscalls_start "$pid"
+            run_side "$side" "$fn" "$side" || { syscalls_stop; continue; }
+            syscalls_stop || continue
+            is_number "$REQS" && [ "${REQS%.*}" -gt 0 ] || continue
+            OUT=$(awk -v t="$SC_TOTAL" -v r="$REQS" 'BEGIN { printf "%.4f\n", t / r }')
+            for c in $SC_CALLS; do
+                record_value "syscalls_per_request_${fig}_${side}_${c%%=*}" "$i" \
+                    "$(awk -v t="${c#*=}" -v r="$REQS" 'BEGIN { printf "%.4f\n", t / r }')"
+            done
+            if [ "$side" = shunt ]; then s=$OUT; else k=$OUT; fi
+        done
+        [ -n "$s" ] && [ -n "$k" ] || continue
+        record_pair "syscalls_per_request_${fig}_ratio" "$i" "syscalls_per_request_${fig}_shunt" "$s" \
+            "syscalls_per_request_${fig}_kernel" "$k"
+        good=$((good + 1))
+    done
+    runs_done "syscalls_per_request_$fig" "$BENCH_TMP/$fig.log" $good
+}
 
 # wait_until SECONDS CMD...: until CMD succeeds.
 wait_until() {
@@ -26,6 +60,7 @@ nginx_side() {
     printf '%s\n' "$out" >>"$log"
     grep -q "Non-2xx" <<<"$out" && { echo "$1: non-2xx responses" >>"$log"; return 1; }
     OUT=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+    REQS=$(awk '/requests in/ { print $1 }' <<<"$out")
     is_number "$OUT"
 }
 
@@ -62,6 +97,8 @@ figure_nginx() {
         record_pair nginx_rps_ratio "$i" nginx_rps_shunt "$s" nginx_rps_kernel "$k"
         good=$((good + 1))
     done
+    # nginx's one worker process serves the requests: its calls are counted.
+    syscall_runs nginx nginx_side "$(pgrep -P "$shunt_pid" -x nginx | head -n 1)" "$(pgrep -P "$kernel_pid" -x nginx | head -n 1)"
     bg_stop "$shunt_pid" "$kernel_pid"
     record_note nginx_rps "wrk -t1 -c32 -d${WRK_SECONDS}s from the peer; nginx: 1 worker"
     runs_done nginx_rps "$log" $good
@@ -78,6 +115,7 @@ redis_side() {
     OUT=$(tr -d '"\r' <<<"$out" | awk -F, '
         $1 == "SET" { set = $2 } $1 == "GET" { get = $2 }
         END { if (set > 0 && get > 0) printf "%.1f %s %s\n", 2 / (1 / set + 1 / get), set, get }')
+    REQS=$((2 * REDIS_REQUESTS))
     [ -n "$OUT" ]
 }
 
@@ -113,6 +151,7 @@ figure_redis() {
         record_pair redis_get_rps_ratio "$i" redis_get_rps_shunt "$sg" redis_get_rps_kernel "$kg"
         good=$((good + 1))
     done
+    syscall_runs redis redis_side "$shunt_pid" "$kernel_pid"
     bg_stop "$shunt_pid" "$kernel_pid"
     record_note redis_rps "redis-benchmark -c 20 -n $REDIS_REQUESTS -t set,get from the peer"
     runs_done redis_rps "$log" $good

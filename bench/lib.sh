@@ -140,3 +140,25 @@ runs_done() {
 # pair_order RUN: the order of the two sides in run RUN, alternating, so a
 # drift of the machine during a figure weighs on both sides alike.
 pair_order() { if (( $1 % 2 == 0 )); then echo "kernel shunt"; else echo "shunt kernel"; fi; }
+
+# ---- system calls of a server ---------------------------------------------------
+# The calls counted one by one (the rest are only in the total); perf stat
+# counts the raw_syscalls and syscalls tracepoints of every thread of PID.
+SYSCALL_NAMES="read write readv writev recvfrom sendto recvmsg sendmsg epoll_wait epoll_pwait poll ppoll select futex accept4 close sendfile64"
+syscalls_start() {  # syscalls_start PID: counting until syscalls_stop
+    local ev=raw_syscalls:sys_enter n
+    for n in $SYSCALL_NAMES; do ev="$ev,syscalls:sys_enter_$n"; done
+    SC_OUT="$BENCH_TMP/perf-stat.$1.$RANDOM"
+    perf stat -x, -e "$ev" -p "$1" -o "$SC_OUT" >/dev/null 2>&1 &
+    SC_PID=$!
+    sleep 0.3  # perf has attached
+}
+# syscalls_stop: SC_TOTAL (all calls) and SC_CALLS ("name=count ..." of the
+# counted ones that were made).
+syscalls_stop() {
+    kill -INT "$SC_PID" 2>/dev/null
+    wait "$SC_PID" 2>/dev/null
+    SC_TOTAL=$(awk -F, '$3 == "raw_syscalls:sys_enter" { print $1 }' "$SC_OUT")
+    SC_CALLS=$(awk -F, '$3 ~ /^syscalls:sys_enter_/ && $1 + 0 > 0 { sub("syscalls:sys_enter_", "", $3); printf "%s=%s ", $3, $1 }' "$SC_OUT")
+    is_number "$SC_TOTAL"
+}

@@ -53,6 +53,8 @@ ROWS = [
     ("wire_throughput_recv_ratio", "wire_throughput_recv", "4 wire iperf3 TCP, shunt receives", "Gbit/s", (">=", 1.0)),
     ("nginx_rps_ratio", "nginx_rps", "5 wrk -> nginx, requests/s", "req/s", (">=", 1.0)),
     ("redis_rps_ratio", "redis_rps", "5 redis-benchmark -> redis, requests/s", "req/s", (">=", 1.0)),
+    ("syscalls_per_request_nginx_ratio", "syscalls_per_request_nginx", "5 nginx's system calls per request (keep-alive)", "calls", ("<=", 0.1)),
+    ("syscalls_per_request_redis_ratio", "syscalls_per_request_redis", "5 redis's system calls per request", "calls", ("<=", 0.1)),
     ("conns_held", "conns_held", "6 connections held at once", "conns", (">=", 10000)),
     ("daemon_bytes_per_conn", "conns_held", "6 shuntd memory per held connection", "B", None),
     ("cps_ratio", "cps", "6 connections per second", "conn/s", None),

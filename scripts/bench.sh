@@ -16,7 +16,8 @@
 #   3 ping-pong    loopback_pingpong_spin_halfrtt_ratio,
 #                  loopback_pingpong_block_halfrtt_ratio, wire_pingpong_halfrtt_ratio
 #   4 throughput   loopback_throughput_ratio, wire_throughput_ratio
-#   5 apps         nginx_rps_ratio, redis_rps_ratio
+#   5 apps         nginx_rps_ratio, redis_rps_ratio,
+#                  syscalls_per_request_{nginx,redis}_ratio (perf stat on the server)
 #   6 scale        conns_held, daemon_bytes_per_conn, cps_ratio
 #   ICMP           wire_icmp_rtt_ratio, wire_icmp_rtt_spin_ratio
 #   7 idle         idle_cpu_share_{busy,adaptive,interrupt},

@@ -15,9 +15,10 @@ PKGS=(
   # Real programs the end-to-end tests and the compatibility suite run
   # through shunt (a test whose program is missing is skipped, never passed).
   curl nginx-light socat iperf3 redis-server redis-tools wrk sockperf memcached haproxy
-  # ./dev bench: callgrind for the interposer's instruction count, matplotlib
-  # (Debian's /usr/bin/python3) for the results plot.
-  valgrind python3-matplotlib
+  # ./dev bench: callgrind for the interposer's instruction count, perf for
+  # the servers' system calls per request, matplotlib (Debian's
+  # /usr/bin/python3) for the results plot.
+  valgrind linux-perf python3-matplotlib
   # The shuntctl test parses `shuntctl metrics` with Prometheus's own parser.
   python3-prometheus-client
   # ./dev fuzz: libFuzzer targets need clang and its runtime libraries.

@@ -36,3 +36,37 @@ s/if (pcb->ooseq == NULL) {/if (TCPH_FLAGS(inseg.tcphdr) \& TCP_SYN) {\
               next = next->next;\
               tcp_seg_free(stale);\
             }
+
+# A new SYN on a connection in TIME_WAIT: lwIP answered it with a bare ACK
+# (or an RST when in window), so a client that reused its port soon after
+# shuntd's side closed first (nginx closing a short HTTP connection) was
+# refused until the 2 MSL timer ran out; the client answered each ACK with
+# an RST and retried its SYN a second later. Linux takes such a SYN as a new
+# connection when it carries no ACK and its sequence number is after the
+# old connection's rcv_nxt (RFC 6191 without timestamps, which this build
+# does not use; tcp_timewait_state_process()'s TCP_TW_SYN), and so does
+# shuntd now: the TIME_WAIT pcb is freed and the SYN goes on to the
+# listeners (a port nobody listens on any more answers RST, as before).
+# tcp_timewait_input says so in shunt_tw_syn. (Debian's lwIP source has
+# CRLF line ends: the patterns allow the \r.)
+/^static void tcp_timewait_input(struct tcp_pcb \*pcb);/a\
+/* shunt: set by tcp_timewait_input for a SYN that opens a new connection\
+   on a TIME_WAIT pcb's ports (stack/lwip_tcp_in.sed). */\
+static u8_t shunt_tw_syn;
+/^  if (flags & TCP_SYN) {\r\{0,1\}$/a\
+    /* shunt: a new connection's SYN (stack/lwip_tcp_in.sed). */\
+    if (!(flags & TCP_ACK) && TCP_SEQ_GT(seqno, pcb->rcv_nxt)) {\
+      shunt_tw_syn = 1;\
+      return;\
+    }
+/^          tcp_timewait_input(pcb);\r\{0,1\}$/c\
+          shunt_tw_syn = 0;\
+          tcp_timewait_input(pcb);\
+          if (shunt_tw_syn) {\
+            /* shunt: the TIME_WAIT pcb gives way to a new connection\
+               (stack/lwip_tcp_in.sed); the SYN goes to the listeners. */\
+            tcp_pcb_remove(&tcp_tw_pcbs, pcb);\
+            tcp_free(pcb);\
+            pcb = NULL;\
+            break;\
+          }
