@@ -480,15 +480,7 @@ void session::reap_hangups() {
     for (int i = 0; i < n && failure_.empty(); ++i) {
         engine_socket* s = live_socket(evs[i].data.u32);
         if (!s || s->notify_fd < 0) continue;
-        // acquire: pairs with the app's release before its shutdown(SHUT_WR).
-        if (s->sh->app_notify_shut_wr.load(std::memory_order_acquire)) {
-            // The app shut its end for writing: the event stays up from now
-            // on, so the socket leaves the watch (its holder's death is then
-            // seen only when the whole session ends).
-            epoll_ctl(hangup_ep_, EPOLL_CTL_DEL, s->notify_fd, nullptr);
-            continue;
-        }
-        // The app-written flags only decide how this app's own socket ends.
+        // The app-written flag only decides how this app's own socket ends.
         close_for_app(*s, s->sh->app_linger_abort.load(std::memory_order_relaxed) != 0);
     }
 }
@@ -571,7 +563,6 @@ engine_socket* session::alloc_socket() {
     s->sh->app_rx_lock.store(0, std::memory_order_relaxed);
     s->sh->app_refs.store(0, std::memory_order_relaxed);
     s->sh->app_linger_abort.store(0, std::memory_order_relaxed);
-    s->sh->app_notify_shut_wr.store(0, std::memory_order_relaxed);
     s->sh->generation.store(s->generation, std::memory_order_relaxed);
     // release: the resets above are visible before the socket is reported open.
     s->sh->status.store(shm::st_open, std::memory_order_release);

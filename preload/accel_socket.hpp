@@ -49,12 +49,6 @@ struct accel_socket {
 };
 
 accel_socket* accel_socket_new();
-// Before the app shuts its notify end for writing: shuntd must not take the
-// EPOLLRDHUP that follows for every process letting go of the socket.
-inline void publish_notify_shut_wr(const accel_socket& s) {
-    // release: pairs with the daemon's acquire load in reap_hangups.
-    s.sh->app_notify_shut_wr.store(1, std::memory_order_release);
-}
 // SO_LINGER {1, 0} as shuntd must know it for a socket whose last fd goes
 // without a close (its holder killed): then it resets, as the kernel does.
 inline void publish_linger(const accel_socket& s) {

@@ -163,7 +163,6 @@ result<int> op_dgram_shutdown(int fd, accel_socket& s, int how) {
     }
     if (how != SHUT_RD) {
         s.shut_wr.store(true, std::memory_order_relaxed);
-        publish_notify_shut_wr(s);
         shm::sys::shutdown(fd, SHUT_WR);
     }
     return connected(s) ? result<int>(0) : err(ENOTCONN);

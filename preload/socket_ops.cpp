@@ -450,7 +450,6 @@ result<int> op_shutdown(int fd, accel_socket& s, int how) {
         s.shut_wr.store(true, std::memory_order_relaxed);
         // Our end stops sending too: once the peer's FIN has also come, the
         // fd reports POLLHUP, as a TCP socket shut down both ways does.
-        publish_notify_shut_wr(s);
         shm::sys::shutdown(fd, SHUT_WR);
     }
     return 0;

@@ -126,11 +126,6 @@ struct socket_shared {
     // 1: SO_LINGER {1, 0}: when the last fd goes without a close (the holder
     // was killed), shuntd resets the connection as the kernel would.
     std::atomic<std::uint32_t> app_linger_abort;
-    // 1: the app shut its own end of the notify pair for writing (shutdown
-    // SHUT_WR shows as it does on a TCP socket), which the daemon's end then
-    // reports as EPOLLRDHUP while the app still holds it: that is no hang-up.
-    // Stored (release) before the shutdown(2) that makes the event.
-    std::atomic<std::uint32_t> app_notify_shut_wr;
     // Written by the daemon on request (TCP_INFO), read by the app after the call.
     alignas(k_cache_line) tcp_info_shared info;
 };

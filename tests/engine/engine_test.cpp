@@ -168,27 +168,6 @@ TEST(Engine, LastFdGoneWithoutACloseEndsTheConnection) {
     EXPECT_TRUE(app.alive()) << app.failure();
 }
 
-// An app that shut its own notify end for writing (shutdown(SHUT_WR) as
-// libshunt applies it) still holds the socket: the EPOLLRDHUP its end then
-// shows shuntd is not a hang-up.
-TEST(Engine, AnAppsOwnShutdownOfItsNotifyEndIsNoHangup) {
-    fake_app app;
-    auto p = connect_pair(app, 5035);
-    app.view().socket(p.server.id)->app_notify_shut_wr.store(1);
-    ASSERT_EQ(::shutdown(p.server.notify, SHUT_WR), 0);
-    app.pump(20);
-    EXPECT_EQ(app.status(p.client.id) & (shm::st_rx_eof | shm::st_error), 0u) << "the connection is still up";
-    EXPECT_EQ(app.send(p.client.id, "still", 5), 5u);
-    std::string got;
-    ASSERT_TRUE(app.pump_until([&] {
-        got += app.recv(p.server.id);
-        return got.size() >= 5;
-    }));
-    EXPECT_EQ(got, "still");
-    for (auto id : {p.client.id, p.server.id, p.listener.id}) EXPECT_EQ(app.close(id), 0);
-    for (int fd : {p.client.notify, p.server.notify, p.listener.notify}) ::close(fd);
-}
-
 // The close a process sends after its last fd went (dup2 over it, exit) may
 // come after shuntd closed the socket and gave its slot to a new one: it
 // names the old generation and leaves the new socket alone.
