@@ -64,7 +64,6 @@ struct engine_socket {
     std::uint16_t local_port = 0, peer_port = 0;
     std::uint64_t rx_drops = 0;  // UDP: datagrams dropped for want of receive-ring room
     std::int32_t app_fd = -1;    // the app's fd number when it opened or accepted it (display only)
-    std::uint32_t generation = 0;  // of the slot; a close naming another is not this socket's
 };
 
 // One socket as `shuntctl sockets` shows it (see docs/shuntctl.md).

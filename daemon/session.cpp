@@ -41,10 +41,6 @@ session::session(app_identity who, app_segment seg, int ctl_fd, session_limits l
     sockets_.resize(n);
     free_ids_.reserve(n);
     for (std::uint32_t i = n; i > 0; --i) free_ids_.push_back(i - 1);
-    generations_.assign(n, 0);
-    hangup_ep_ = epoll_create1(EPOLL_CLOEXEC);
-    if (hangup_ep_ < 0) SHUNT_LOG_WARN("app pid %d: no hang-up watch (%s): a killed holder's sockets close with the session",
-                                      who_.pid, std::strerror(errno));
 }
 
 session::~session() {
@@ -59,10 +55,6 @@ session::~session() {
     if (kernel_ep_ >= 0) {
         if (wake_) wake_->remove(kernel_ep_);
         close(kernel_ep_);
-    }
-    if (hangup_ep_ >= 0) {
-        if (wake_) wake_->remove(hangup_ep_);
-        close(hangup_ep_);
     }
     for (auto& [tag, fd] : fds_) close(fd);
     if (ctl_fd_ >= 0) {
@@ -178,7 +170,6 @@ void session::execute(const shm::command& c, shm::completion& r) {
             s->notify_fd = fd;
             s->adopted = true;
             s->app_fd = c.b;
-            watch_hangup(*s);
             tcp_adopt(*s);
             tcp_names(*s, r);
         } else {
@@ -196,7 +187,6 @@ void session::execute(const shm::command& c, shm::completion& r) {
             s->notify_fd = fd;
             s->adopted = true;
             s->app_fd = c.b;
-            watch_hangup(*s);
             if (auto res = c.a == SOCK_DGRAM ? udp_open(*s) : tcp_open(*s); !res) {
                 free_socket(*s);
                 set(res);
@@ -213,20 +203,19 @@ void session::execute(const shm::command& c, shm::completion& r) {
         r.result = -EBADF;
         return;
     }
-    if (c.opcode == static_cast<std::uint32_t>(shm::op::close)) {
-        // A close for an earlier socket in this slot (the last fd went and
-        // reap_hangups closed it, then the slot was handed out again) is
-        // not this socket's: it is done already.
-        if (static_cast<std::uint32_t>(c.b) == s->generation) close_for_app(*s, c.a != 0);
-        r.result = 0;
-        return;
-    }
     if (s->dgram) return execute_udp(c, *s, r);
     switch (static_cast<shm::op>(c.opcode)) {
         case shm::op::bind: set(tcp_bind_to(*s, c.addr, c.port, may_bind(c.port))); return;
         case shm::op::listen: set(tcp_listen_on(*s, c.a)); return;
         case shm::op::connect: set(tcp_connect_to(*s, c.addr, c.port)); return;
         case shm::op::shutdown: set(tcp_shutdown_dir(*s, c.a)); return;
+        case shm::op::close: {
+            if (s->notify_fd >= 0) close(s->notify_fd);
+            s->notify_fd = -1;
+            if (tcp_close_socket(*s, c.a != 0)) free_socket(*s);
+            r.result = 0;
+            return;
+        }
         case shm::op::setopt: set(tcp_set_option(*s, c.a, c.b, c.c)); return;
         case shm::op::getopt: {
             auto v = tcp_get_option(*s, c.a, c.b);
@@ -251,6 +240,14 @@ void session::execute_udp(const shm::command& c, engine_socket& s, shm::completi
         case shm::op::connect: set(udp_connect_to(s, c.addr, c.port, c.a != 0)); return;
         case shm::op::listen:
         case shm::op::shutdown: r.result = -EOPNOTSUPP; return;
+        case shm::op::close: {
+            const bool ok = udp_close_socket(s);
+            const std::uint32_t id = s.id;
+            free_socket(s);
+            r.result = 0;
+            if (!ok) fail("corrupt send ring on socket " + std::to_string(id));
+            return;
+        }
         case shm::op::setopt: set(udp_set_option(s, c.a, c.b, c.c)); return;
         case shm::op::getopt: {
             auto v = udp_get_option(s, c.a, c.b);
@@ -451,45 +448,6 @@ int session::take_fd(std::uint64_t tag) {
     }
 }
 
-void session::close_for_app(engine_socket& s, bool abort) {
-    if (s.dgram) {
-        const bool ok = udp_close_socket(s);
-        const std::uint32_t id = s.id;
-        free_socket(s);
-        if (!ok) fail("corrupt send ring on socket " + std::to_string(id));
-        return;
-    }
-    if (s.notify_fd >= 0) close(s.notify_fd);
-    s.notify_fd = -1;
-    if (tcp_close_socket(s, abort)) free_socket(s);
-}
-
-void session::watch_hangup(engine_socket& s) {
-    if (hangup_ep_ < 0 || s.notify_fd < 0) return;
-    epoll_event ev{};
-    ev.events = EPOLLRDHUP;  // EPOLLHUP and EPOLLERR come anyway; EPOLLIN (filler bytes) is not asked for
-    ev.data.u32 = s.id;
-    if (epoll_ctl(hangup_ep_, EPOLL_CTL_ADD, s.notify_fd, &ev) != 0)
-        SHUNT_LOG_WARN("app pid %d: socket %u has no hang-up watch (%s)", who_.pid, s.id, std::strerror(errno));
-}
-
-void session::reap_hangups() {
-    if (hangup_ep_ < 0 || detached_) return;
-    epoll_event evs[64];
-    const int n = epoll_wait(hangup_ep_, evs, 64, 0);
-    for (int i = 0; i < n && failure_.empty(); ++i) {
-        engine_socket* s = live_socket(evs[i].data.u32);
-        if (!s || s->notify_fd < 0) continue;
-        // The app-written flag only decides how this app's own socket ends.
-        close_for_app(*s, s->sh->app_linger_abort.load(std::memory_order_relaxed) != 0);
-    }
-}
-
-void session::on_wake() {
-    drain_control();
-    reap_hangups();
-}
-
 void session::watch(wake_set& w, std::uint64_t tag) {
     wake_ = &w;
     wake_tag_ = tag;
@@ -498,8 +456,6 @@ void session::watch(wake_set& w, std::uint64_t tag) {
                        who_.pid);
     if (kernel_ep_ >= 0 && !w.add(kernel_ep_, tag))
         SHUNT_LOG_WARN("app pid %d: its kernel UDP sockets cannot wake the worker", who_.pid);
-    if (hangup_ep_ >= 0 && !w.add(hangup_ep_, tag))
-        SHUNT_LOG_WARN("app pid %d: its sockets' hang-ups are seen every 100 ms only", who_.pid);
 }
 
 bool session::sleep_begin() {
@@ -543,7 +499,6 @@ engine_socket* session::alloc_socket() {
     auto s = std::make_unique<engine_socket>();
     s->owner = this;
     s->id = id;
-    s->generation = generations_[id]++;
     const auto& v = seg_.view();
     s->sh = v.socket(id);
     // The slot is reset by the daemon before the app learns its id; the app's
@@ -562,8 +517,6 @@ engine_socket* session::alloc_socket() {
     s->sh->app_tx_lock.store(0, std::memory_order_relaxed);
     s->sh->app_rx_lock.store(0, std::memory_order_relaxed);
     s->sh->app_refs.store(0, std::memory_order_relaxed);
-    s->sh->app_linger_abort.store(0, std::memory_order_relaxed);
-    s->sh->generation.store(s->generation, std::memory_order_relaxed);
     // release: the resets above are visible before the socket is reported open.
     s->sh->status.store(shm::st_open, std::memory_order_release);
     s->tx = shm::byte_ring_consumer(&s->sh->tx, v.tx_data(id), v.geometry().ring_bytes);

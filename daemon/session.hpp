@@ -76,15 +76,7 @@ public:
     [[nodiscard]] bool sleep_begin();
     void sleep_end();
     // After a wake-up by this session: reads the wake messages at the head
-    // of the control socket (an fd message stays for take_fd), and closes
-    // the sockets no process holds any more (reap_hangups).
-    void on_wake();
-    // Sockets whose app end of the notify pair is gone without a close (the
-    // last holder was killed, or closed its copy after the others died):
-    // closed as the kernel closes a socket with its last file reference
-    // (FIN, or RST for SO_LINGER {1, 0} or unread bytes). The worker calls
-    // it on wake-ups and every publish period.
-    void reap_hangups();
+    // of the control socket (an fd message stays for take_fd).
     void drain_control();
     // Periodic check (every publish period) that the parts of the segment
     // the app must never write still hold what the daemon put there: the
@@ -120,9 +112,6 @@ private:
     void execute_udp(const shm::command& c, engine_socket& s, shm::completion& r);
     bool may_bind(std::uint16_t port_be) const;  // privileged ports need root (or the sysctl)
     void reset_socket(engine_socket& s);
-    // The app's close, by command or by the last fd going (reap_hangups).
-    void close_for_app(engine_socket& s, bool abort);
-    void watch_hangup(engine_socket& s);
     void retry_tx();
     void on_doorbell(shm::ring_kind k, std::uint32_t id);
     int take_fd(std::uint64_t tag);
@@ -141,11 +130,6 @@ private:
     shm::index_ring_consumer ring_;
     std::vector<std::unique_ptr<engine_socket>> sockets_;
     std::vector<std::uint32_t> free_ids_;
-    std::vector<std::uint32_t> generations_;  // per slot, bumped at each alloc
-    // The daemon's ends of the adopted sockets' notify pairs, for EPOLLRDHUP:
-    // the app's end was released by every process (epoll forgets each when
-    // the daemon closes its end, the only fd of that file).
-    int hangup_ep_ = -1;
     std::uint32_t in_use_ = 0;
     std::unordered_map<std::uint64_t, int> fds_;  // notify fds received, by tag
     std::vector<std::uint32_t> flush_list_;

@@ -155,7 +155,7 @@ void worker::sleep(std::int64_t timeout_ns) {
                 return;
             }
             ++live_.wakes_app;
-            reinterpret_cast<session*>(tag)->on_wake();
+            reinterpret_cast<session*>(tag)->drain_control();
         });
         live_.slept_us += (now_ns() - t0) / 1000;
         ++live_.naps;
@@ -228,8 +228,6 @@ unsigned worker::serve_sessions() {
 }
 
 void worker::audit_sessions() {
-    // Hang-ups that came while the worker was busy (a sleep sees them at once).
-    for (auto& s : sessions_) s->reap_hangups();
     const auto before = sessions_.size();
     std::erase_if(sessions_, [](const std::unique_ptr<session>& s) { return !s->audit(); });
     live_.sessions_failed += before - sessions_.size();

@@ -23,7 +23,6 @@ class channel;
 struct accel_socket {
     channel* ch = nullptr;
     std::uint32_t id = 0;
-    std::uint32_t generation = 0;  // the slot's when this process attached it (its close names it)
     shm::socket_shared* sh = nullptr;
     shm::byte_ring_producer tx;
     shm::byte_ring_consumer rx;
@@ -49,11 +48,6 @@ struct accel_socket {
 };
 
 accel_socket* accel_socket_new();
-// SO_LINGER {1, 0} as shuntd must know it for a socket whose last fd goes
-// without a close (its holder killed): then it resets, as the kernel does.
-inline void publish_linger(const accel_socket& s) {
-    s.sh->app_linger_abort.store(s.linger_on && s.linger_s == 0 ? 1 : 0, std::memory_order_relaxed);
-}
 void accel_socket_free(accel_socket* s);
 
 }  // namespace shunt::preload

@@ -56,7 +56,6 @@ struct record {
     unsigned long inode = 0;
     unsigned flags = 0;
     int linger = -1;  // SO_LINGER seconds when on
-    std::uint32_t generation = 0;  // the slot's, as the previous image attached it
     dual_fds dual;
     std::vector<int> fds;
 };
@@ -95,9 +94,9 @@ std::string prepare(bool new_process) {
                                    (s->shut_rd.load(std::memory_order_relaxed) ? k_flag_shut_rd : 0) |
                                    (s->shut_wr.load(std::memory_order_relaxed) ? k_flag_shut_wr : 0);
             char buf[128];
-            std::snprintf(buf, sizeof buf, ";%u,%lu,%u,%d,%d,%d,%d,%u", s->id, ino, flags,
+            std::snprintf(buf, sizeof buf, ";%u,%lu,%u,%d,%d,%d,%d", s->id, ino, flags,
                           s->linger_on ? s->linger_s : -1, dual ? fd : -1, dual ? s->kernel_fd : -1,
-                          dual ? s->notify_fd : -1, s->generation);
+                          dual ? s->notify_fd : -1);
             recs += buf;
             if (dual) {
                 for (int p : {s->kernel_fd, s->notify_fd}) {
@@ -181,8 +180,8 @@ void adopt() noexcept {
             continue;
         }
         record r;
-        if (std::sscanf(p, ";%u,%lu,%u,%d,%d,%d,%d,%u%n", &r.id, &r.inode, &r.flags, &r.linger, &r.dual.app,
-                        &r.dual.kernel, &r.dual.notify, &r.generation, &n) != 8)
+        if (std::sscanf(p, ";%u,%lu,%u,%d,%d,%d,%d%n", &r.id, &r.inode, &r.flags, &r.linger, &r.dual.app,
+                        &r.dual.kernel, &r.dual.notify, &n) != 7)
             break;
         p += n;
         r.ch = ch;
@@ -238,7 +237,6 @@ void adopt() noexcept {
         s->shut_wr.store((r.flags & k_flag_shut_wr) != 0, std::memory_order_relaxed);
         s->linger_on = r.linger >= 0;
         s->linger_s = r.linger >= 0 ? r.linger : 0;
-        s->generation = r.generation;
         if (r.fds.empty()) {
             // No fd of this image names it (close-on-exec): this process lets go.
             op_release(s);

@@ -43,7 +43,6 @@ void replay_options(int fd, accel_socket& s) {
     if (shm::sys::getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) == 0) {
         s.linger_on = l.l_onoff;
         s.linger_s = l.l_linger;
-        publish_linger(s);
     }
     len = sizeof s.rcvtimeo;
     shm::sys::getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &s.rcvtimeo, &len);
@@ -69,9 +68,6 @@ accel_socket* attach_socket(channel* ch, std::uint32_t id, bool dgram, bool fres
     s->tx = shm::byte_ring_producer(&s->sh->tx, v.tx_data(id), v.geometry().ring_bytes);
     s->rx = shm::byte_ring_consumer(&s->sh->rx, v.rx_data(id), v.geometry().ring_bytes);
     s->dgram = dgram;
-    // Read once: if every fd of the socket goes before this process's close,
-    // shuntd may hand the slot out again; the close must not name the new one.
-    s->generation = s->sh->generation.load(std::memory_order_relaxed);
     if (fresh) {
         s->sh->app_refs.store(1, std::memory_order_relaxed);
     } else {

@@ -143,7 +143,6 @@ result<int> op_setsockopt(accel_socket& s, int level, int name, const void* val,
                 std::memcpy(&l, val, sizeof l);
                 s.linger_on = l.l_onoff;
                 s.linger_s = l.l_linger;
-                publish_linger(s);
                 return 0;
             }
             case SO_RCVTIMEO:
@@ -236,7 +235,6 @@ void op_release(accel_socket* s) {
         c.opcode = static_cast<std::uint32_t>(shm::op::close);
         c.sock = s->id;
         c.a = (s->linger_on && s->linger_s == 0) ? 1 : 0;  // SO_LINGER 0: RST
-        c.b = static_cast<std::int32_t>(s->generation);
         (void)s->ch->call(c);
     }
     accel_socket_free(s);

@@ -23,7 +23,7 @@ enum class op : std::uint32_t {
     connect = 4,   // sock, addr, port; completes at once: 0 or -EINPROGRESS
     accept = 5,    // sock = listener, tag = notify fd for the new socket, b = its fd number
     shutdown = 6,  // sock, a = SHUT_RD|SHUT_WR|SHUT_RDWR
-    close = 7,     // sock, a = 1: abort (SO_LINGER 0, RST), b = the socket's generation
+    close = 7,     // sock, a = 1: abort (SO_LINGER 0, RST)
     setopt = 8,    // sock, a = level, b = name, c = int value
     getopt = 9,    // sock, a = level, b = name -> value
     names = 10,    // sock -> local and peer address

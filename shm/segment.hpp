@@ -115,17 +115,10 @@ struct socket_shared {
     std::atomic<std::int32_t> so_error;      // pending error (positive errno), cleared by the app's SO_ERROR read
     std::atomic<std::uint32_t> accept_ready;  // listeners: connections waiting in accept
     std::atomic<std::uint32_t> tx_unsent;     // bytes accepted by the daemon but not yet acknowledged (SIOCOUTQ)
-    // Bumped by the daemon each time the slot is handed out; the app names it
-    // in its close (command.b), so a close meant for an earlier socket in the
-    // slot is ignored (the daemon compares with its own copy).
-    std::atomic<std::uint32_t> generation;
     // App-only: futex locks serialising the app's producers and consumers.
     alignas(k_cache_line) std::atomic<std::uint32_t> app_tx_lock;
     std::atomic<std::uint32_t> app_rx_lock;
     std::atomic<std::uint32_t> app_refs;  // processes holding an fd of it (fork adds one)
-    // 1: SO_LINGER {1, 0}: when the last fd goes without a close (the holder
-    // was killed), shuntd resets the connection as the kernel would.
-    std::atomic<std::uint32_t> app_linger_abort;
     // Written by the daemon on request (TCP_INFO), read by the app after the call.
     alignas(k_cache_line) tcp_info_shared info;
 };

@@ -143,55 +143,6 @@ TEST(Engine, FinBothWays) {
     EXPECT_TRUE(revents(p.client.notify) & POLLRDHUP);
 }
 
-// A socket whose last fd goes without a close (a forked holder killed with
-// kill -9) is closed as the kernel closes it with its last file reference:
-// the peer sees EOF, or a reset under SO_LINGER {1, 0}.
-TEST(Engine, LastFdGoneWithoutACloseEndsTheConnection) {
-    fake_app app;
-    for (int linger0 = 0; linger0 < 2; ++linger0) {
-        auto p = connect_pair(app, static_cast<std::uint16_t>(5031 + linger0));
-        app.view().socket(p.server.id)->app_linger_abort.store(linger0);
-        ::close(p.server.notify);  // no close command: the process that held it is gone
-        if (linger0) {
-            ASSERT_TRUE(app.pump_until([&] { return app.status(p.client.id) & shm::st_error; }));
-            EXPECT_EQ(app.view().socket(p.client.id)->so_error.load(), ECONNRESET);
-        } else {
-            ASSERT_TRUE(app.pump_until([&] { return app.status(p.client.id) & shm::st_rx_eof; }));
-            EXPECT_EQ(app.view().socket(p.client.id)->so_error.load(), 0);
-        }
-        EXPECT_EQ(app.close(p.client.id), 0);
-        EXPECT_EQ(app.close(p.listener.id), 0);
-        ::close(p.client.notify);
-        ::close(p.listener.notify);
-        app.pump(20);
-    }
-    EXPECT_TRUE(app.alive()) << app.failure();
-}
-
-// The close a process sends after its last fd went (dup2 over it, exit) may
-// come after shuntd closed the socket and gave its slot to a new one: it
-// names the old generation and leaves the new socket alone.
-TEST(Engine, ACloseForAnEarlierSocketInTheSlotIsIgnored) {
-    fake_app app;
-    auto old = app.open(SOCK_STREAM);
-    ASSERT_EQ(old.result, 0);
-    const std::uint32_t old_gen = app.generation(old.id);
-    ::close(old.notify);
-    app.pump(5);  // reaped: the slot is free
-    auto fresh = app.open(SOCK_STREAM);
-    ASSERT_EQ(fresh.result, 0);
-    ASSERT_EQ(fresh.id, old.id) << "slots are handed out last-freed-first";
-    EXPECT_NE(app.generation(fresh.id), old_gen);
-    shm::command c{};
-    c.opcode = static_cast<std::uint32_t>(shm::op::close);
-    c.sock = old.id;
-    c.b = static_cast<std::int32_t>(old_gen);
-    EXPECT_EQ(app.call(c).result, 0);
-    EXPECT_EQ(app.bind(fresh.id, "127.0.0.1", 5040), 0) << "the new socket is still open";
-    EXPECT_EQ(app.close(fresh.id), 0);
-    ::close(fresh.notify);
-}
-
 TEST(Engine, RstBothWays) {
     fake_app app;
     for (int dir = 0; dir < 2; ++dir) {
@@ -202,7 +153,6 @@ TEST(Engine, RstBothWays) {
         c.opcode = static_cast<std::uint32_t>(shm::op::close);
         c.sock = resetter.id;
         c.a = 1;  // SO_LINGER 0
-        c.b = static_cast<std::int32_t>(app.generation(resetter.id));
         EXPECT_EQ(app.call(c).result, 0);
         ::close(resetter.notify);
         ASSERT_TRUE(app.pump_until([&] { return app.status(victim.id) & shm::st_error; })) << "direction " << dir;

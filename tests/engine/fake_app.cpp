@@ -67,7 +67,6 @@ void fake_app::pump(int n) {
         }
         netif_poll_all();
         sys_check_timeouts();
-        session_->reap_hangups();
         session_->flush();
         if (!session_->audit()) alive_ = false;
     }
@@ -166,11 +165,7 @@ std::int64_t fake_app::connect(std::uint32_t id, const char* ip, std::uint16_t p
     return call(c).result;
 }
 
-std::int64_t fake_app::close(std::uint32_t id) {
-    shm::command c = make(shm::op::close, id);
-    c.b = static_cast<std::int32_t>(generation(id));
-    return call(c).result;
-}
+std::int64_t fake_app::close(std::uint32_t id) { return call(make(shm::op::close, id)).result; }
 
 std::uint32_t fake_app::status(std::uint32_t id) const {
     return view_.socket(id)->status.load(std::memory_order_acquire);

@@ -66,8 +66,6 @@ public:
     std::int64_t listen(std::uint32_t id, int backlog = 16);
     std::int64_t connect(std::uint32_t id, const char* ip, std::uint16_t port);
     std::int64_t close(std::uint32_t id);
-    // The slot's generation, which a close names (as libshunt reads it at open).
-    std::uint32_t generation(std::uint32_t id) const { return view_.socket(id)->generation.load(); }
     // getsockopt: the option's value, or -errno.
     std::int64_t getopt(std::uint32_t id, int level, int name);
 

@@ -98,7 +98,6 @@ TEST(Engine, ReuseportSharesAPortBetweenApps) {
         x.opcode = static_cast<std::uint32_t>(shm::op::close);
         x.sock = c.id;
         x.a = 1;  // SO_LINGER 0: no TIME_WAIT left on the port
-        x.b = static_cast<std::int32_t>(b.generation(c.id));
         EXPECT_EQ(b.call(x).result, 0);
         ::close(c.notify);
     }

@@ -153,10 +153,6 @@ void do_call(segment_app& app, input_reader& in) {
     c.a = static_cast<std::int16_t>(in.u16());
     c.b = static_cast<std::int16_t>(in.u16());
     c.c = static_cast<std::int16_t>(in.u16());
-    // A close with b = 0 names the socket now in the slot (as libshunt's
-    // does), so seeds written before generations still close what they meant.
-    if (c.opcode == static_cast<std::uint32_t>(shm::op::close) && c.b == 0 && sock != 0xff)
-        c.b = static_cast<std::int32_t>(app.sh(sock)->generation.load(std::memory_order_relaxed));
     c.tag = app.claim(slot);
     const bool wants_fd = c.opcode == static_cast<std::uint32_t>(shm::op::open) ||
                           c.opcode == static_cast<std::uint32_t>(shm::op::accept);
