@@ -70,7 +70,7 @@ gateway); each worker (lcore, loops, busy ratio); the mbuf pool.
     {"stats", R"(Usage: shuntctl stats [--json] [--reset]
 
 Counters: per port rx/tx packets, bytes, drops, errors; per worker loops,
-busy loops and ratio, RX frames, naps, commands served, sessions failed and
+busy loops and ratio, RX frames, naps (sleeps), time asleep, wake-ups by apps and by the port, commands served, sessions failed and
 RX burst sizes; lwIP's protocol counters (link, etharp, ip_frag, ip, icmp,
 udp, tcp: xmit, recv, drop, checksum/length/memory/routing/protocol errors);
 every memory pool (mbuf, lwIP's heap and each memp pool) with available,
