@@ -67,6 +67,9 @@ void worker::run() {
                    netif_.port().rx_wake_kind());
     const std::uint64_t started = now_ns();
     std::uint64_t next_publish = started + k_publish_ns;
+    // A first report at once: an idle worker may sleep up to a publish
+    // period, and shuntctl must never see one without lwIP's counters.
+    publish();
     // acquire: pairs with stop()'s release, so the worker sees everything the
     // main lcore did before asking it to stop.
     while (!stop_.load(std::memory_order_acquire)) {
