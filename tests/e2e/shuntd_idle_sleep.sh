@@ -33,21 +33,8 @@ note "after 1 s of silence, an app's send wakes the worker"
 peer python3 "$PROGS/echo_server.py" "$SHUNT_LAB_PEER_IP" 7300 1 > "$TMPDIR_E2E/srv1" 2>&1 &
 for _ in $(seq 50); do grep -q listening "$TMPDIR_E2E/srv1" && break; sleep 0.1; done
 before=$(worker wakes_app)
-out=$(timeout 30 "$SHUNT" run -- python3 -c "
-import socket, sys, time
-s = socket.create_connection(('$SHUNT_LAB_PEER_IP', 7300), timeout=5)
-for i in range(3):
-    time.sleep(1.2)  # the worker falls asleep; this send's doorbell wakes it
-    msg = b'from the app %d' % i
-    s.sendall(msg)
-    got = b''
-    while len(got) < len(msg):
-        d = s.recv(100)
-        if not d: sys.exit('eof after %r' % got)
-        got += d
-    if got != msg: sys.exit('echo %r for %r' % (got, msg))
-print('ok')
-") || fail "app after idle: $out"
+# Each pause lets the worker fall asleep; the send's doorbell wakes it.
+out=$(timeout 30 "$SHUNT" run -- python3 "$PROGS/spaced_echo_client.py" "$SHUNT_LAB_PEER_IP" 7300 3 1.2) || fail "app after idle: $out"
 [ "$out" = ok ] || fail "app after idle: $out"
 [ "$(worker wakes_app)" -gt "$before" ] || fail "no sleep was ended by the app"
 
@@ -55,21 +42,6 @@ note "an accelerated server answers requests that come a second apart"
 "$SHUNT" run -- python3 "$PROGS/echo_server.py" "$SHUNT_LAB_DAEMON_IP" 7400 1 > "$TMPDIR_E2E/srv2" 2>&1 &
 for _ in $(seq 50); do grep -q listening "$TMPDIR_E2E/srv2" && break; sleep 0.1; done
 grep -q "listening $SHUNT_LAB_DAEMON_IP 7400" "$TMPDIR_E2E/srv2" || fail "server under shunt: $(cat "$TMPDIR_E2E/srv2")"
-out=$(peer timeout 30 python3 -c "
-import socket, sys, time
-s = socket.create_connection(('$SHUNT_LAB_DAEMON_IP', 7400), timeout=5)
-s.settimeout(2)
-for i in range(3):
-    time.sleep(1.2)
-    msg = b'request %d' % i
-    s.sendall(msg)
-    got = b''
-    while len(got) < len(msg):
-        d = s.recv(100)
-        if not d: sys.exit('eof after %r' % got)
-        got += d
-    if got != msg: sys.exit('echo %r for %r' % (got, msg))
-print('ok')
-") || fail "idle-spaced requests: $out"
+out=$(peer timeout 30 python3 "$PROGS/spaced_echo_client.py" "$SHUNT_LAB_DAEMON_IP" 7400 3 1.2) || fail "idle-spaced requests: $out"
 [ "$out" = ok ] || fail "idle-spaced requests: $out"
 echo PASS
