@@ -2,8 +2,10 @@
 
 #include <atomic>
 #include <cerrno>
+#include <unistd.h>
 
 #include "daemon/session.hpp"
+#include "shm/notify.hpp"
 #include "lwip/err.h"
 #include "lwip/netif.h"
 
@@ -43,6 +45,19 @@ bool local_address(std::uint32_t addr_be) {
 void publish_status(engine_socket& s, std::uint32_t bits) {
     // release: pairs with the app's acquire load of status.
     s.sh->status.fetch_or(bits, std::memory_order_release);
+}
+
+void notify_release(engine_socket& s, bool hangup) {
+    if (s.notify_fd >= 0) {
+        if (hangup) shm::notify_hangup(s.notify_fd);
+        else close(s.notify_fd);
+    }
+    // After the daemon's end: our copy of the app's end is never its last
+    // reference while the app holds the socket, so closing it changes
+    // nothing the app sees.
+    if (s.notify_app_fd >= 0) close(s.notify_app_fd);
+    s.notify_fd = -1;
+    s.notify_app_fd = -1;
 }
 
 void maybe_unblock_tx(engine_socket& s) {

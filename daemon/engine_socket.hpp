@@ -32,6 +32,10 @@ struct engine_socket {
     session* owner = nullptr;
     std::uint32_t id = 0;
     int notify_fd = -1;  // daemon's end; -1 while an accepted connection waits in the queue
+    // The app's end of the same pair (its own file, received with the
+    // daemon's end): the worker drains it to clear a readability the app
+    // left behind (clear_rx). -1 when the app sent only the daemon's end.
+    int notify_app_fd = -1;
     tcp_pcb* pcb = nullptr;     // TCP
     udp_pcb* udp = nullptr;     // UDP (dgram)
     shm::socket_shared* sh = nullptr;
@@ -91,6 +95,12 @@ bool local_address(std::uint32_t addr_be);
 // Publishes status bits to the app (release: pairs with the app's acquire
 // load of status; ring bytes and so_error written before are visible with them).
 void publish_status(engine_socket& s, std::uint32_t bits);
+
+// Lets go of the socket's notify ends (both, if the app sent its own).
+// `hangup`: the app's end then reports ERR|HUP, as after a TCP reset
+// (shm::notify_hangup); else it is a plain close (the app closed the socket,
+// or its session is gone).
+void notify_release(engine_socket& s, bool hangup);
 
 // Makes the app's fd writable if it blocked (tx_blocked) and the send ring
 // is at most three quarters full; otherwise leaves it for a later consumption.

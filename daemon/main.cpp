@@ -17,10 +17,13 @@
 #include <arpa/inet.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -54,6 +57,26 @@ struct mempool_deleter {
 };
 
 // Everything from EAL init to EAL cleanup. Returns the process exit code.
+// shuntd holds two fds per accelerated socket (both ends of its notify
+// pair, shm/notify.hpp) and one per app: the soft RLIMIT_NOFILE goes up to
+// the hard one, and, where shuntd may (CAP_SYS_RESOURCE), both go up to
+// fs.nr_open, as a service manager's LimitNOFILE would set them.
+void raise_fd_limit() {
+    rlimit rl{};
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+    rlim_t want = rl.rlim_max;
+    if (FILE* f = std::fopen("/proc/sys/fs/nr_open", "re")) {
+        unsigned long long n = 0;
+        if (std::fscanf(f, "%llu", &n) == 1 && n > want) want = static_cast<rlim_t>(n);
+        std::fclose(f);
+    }
+    const rlimit up{want, want};
+    if (setrlimit(RLIMIT_NOFILE, &up) == 0) return;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        SHUNT_LOG_WARN("cannot raise RLIMIT_NOFILE: %s", std::strerror(errno));
+}
+
 int run(const daemon_config& cfg, int sigfd) {
     auto eal = eal_start(cfg);
     if (!eal) {
@@ -243,6 +266,7 @@ int main(int argc, char** argv) {
         return k_exit_usage;
     }
     shunt::log::set_level(cfg.log_level);
+    raise_fd_limit();
     auto sigfd = block_signals_to_fd();
     if (!sigfd) {
         SHUNT_LOG_ERROR("%s", sigfd.err().describe().c_str());

@@ -49,13 +49,13 @@ session::~session() {
         if (s->pcb) ++reset;
         reset_socket(*s);
         detach_kernel_socket(*s);
-        if (s->notify_fd >= 0) close(s->notify_fd);
+        notify_release(*s, false);
     }
     if (kernel_ep_ >= 0) {
         if (wake_) wake_->remove(kernel_ep_);
         close(kernel_ep_);
     }
-    for (auto& [tag, fd] : fds_) close(fd);
+    for (auto& [tag, f] : fds_) f.close_all();
     if (ctl_fd_ >= 0) {
         // Removed by hand: the main lcore's fd keeps the connection's file open.
         if (wake_) wake_->remove(ctl_fd_);
@@ -82,7 +82,7 @@ void session::detach() {
         reset_socket(*s);
         free_socket(*s);
     }
-    for (auto& [tag, fd] : fds_) close(fd);
+    for (auto& [tag, f] : fds_) f.close_all();
     fds_.clear();
     if (wake_) wake_->remove(ctl_fd_);
     shutdown(ctl_fd_, SHUT_RDWR);
@@ -147,18 +147,18 @@ engine_socket* session::live_socket(std::uint32_t id) const {
 void session::execute(const shm::command& c, shm::completion& r) {
     auto set = [&r](const result<void>& res) { r.result = res ? 0 : -res.err().code; };
     if (c.opcode == static_cast<std::uint32_t>(shm::op::open) || c.opcode == static_cast<std::uint32_t>(shm::op::accept)) {
-        // The fd comes first, whatever the outcome: every answer consumes it.
-        const int fd = take_fd(c.tag);
-        if (fd < 0) return fail("no notify fd was sent for tag " + std::to_string(c.tag));
-        if (!is_stream_unix_socket(fd)) {
-            close(fd);
+        // The fds come first, whatever the outcome: every answer consumes them.
+        passed_fds fds = take_fds(c.tag);
+        if (fds.first < 0) return fail("no notify fd was sent for tag " + std::to_string(c.tag));
+        if (!is_stream_unix_socket(fds.first) || (fds.second >= 0 && !is_stream_unix_socket(fds.second))) {
+            fds.close_all();
             return fail("the notify fd for tag " + std::to_string(c.tag) + " is not a unix stream socket");
         }
         engine_socket* s = nullptr;
         if (c.opcode == static_cast<std::uint32_t>(shm::op::accept)) {
             engine_socket* listener = live_socket(c.sock);
             if (!listener || !listener->listener || listener->accept_queue.empty()) {
-                close(fd);
+                fds.close_all();
                 r.result = !listener ? -EBADF : !listener->listener ? -EINVAL : !listener->pcb ? -EINVAL : -EAGAIN;
                 return;
             }
@@ -166,24 +166,26 @@ void session::execute(const shm::command& c, shm::completion& r) {
             listener->accept_queue.pop_front();
             listener->sh->accept_ready.store(static_cast<std::uint32_t>(listener->accept_queue.size()),
                                              std::memory_order_release);
-            s->notify_fd = fd;
+            s->notify_fd = fds.first;
+            s->notify_app_fd = fds.second;
             s->adopted = true;
             s->app_fd = c.b;
             tcp_adopt(*s);
             tcp_names(*s, r);
         } else {
             if (c.a != SOCK_STREAM && c.a != SOCK_DGRAM) {
-                close(fd);
+                fds.close_all();
                 r.result = -EPROTONOSUPPORT;
                 return;
             }
             s = alloc_socket();
             if (!s) {
-                close(fd);
+                fds.close_all();
                 r.result = in_use_ >= limits_.max_sockets ? -EMFILE : -ENOBUFS;
                 return;
             }
-            s->notify_fd = fd;
+            s->notify_fd = fds.first;
+            s->notify_app_fd = fds.second;
             s->adopted = true;
             s->app_fd = c.b;
             if (auto res = c.a == SOCK_DGRAM ? udp_open(*s) : tcp_open(*s); !res) {
@@ -209,8 +211,7 @@ void session::execute(const shm::command& c, shm::completion& r) {
         case shm::op::connect: set(tcp_connect_to(*s, c.addr, c.port)); return;
         case shm::op::shutdown: set(tcp_shutdown_dir(*s, c.a)); return;
         case shm::op::close: {
-            if (s->notify_fd >= 0) close(s->notify_fd);
-            s->notify_fd = -1;
+            notify_release(*s, false);
             if (tcp_close_socket(*s, c.a != 0)) free_socket(*s);
             r.result = 0;
             return;
@@ -311,6 +312,10 @@ void session::on_doorbell(shm::ring_kind k, std::uint32_t id) {
             // readable (unless it withdrew the request or a byte went out since).
             if (s->notify_fd >= 0) signal_readable(*s, false);
             return;
+        case shm::ring_kind::clear_rx:
+            // The app emptied the ring and left the fd readable for us to clear.
+            clear_left_readable(*s);
+            return;
         case shm::ring_kind::drain_tx:
             // The app found room after blocking, but it may have filled the
             // ring and blocked again since: its fd holds filler either way,
@@ -329,7 +334,9 @@ void session::on_doorbell(shm::ring_kind k, std::uint32_t id) {
 void session::attach_kernel_socket(const shm::command& c, shm::completion& r) {
     int fd = -1;
     if (c.a == 0) {
-        fd = take_fd(c.tag);  // consumed whatever the outcome
+        passed_fds fds = take_fds(c.tag);  // consumed whatever the outcome
+        if (fds.second >= 0) close(fds.second);  // one socket is all this call takes
+        fd = fds.first;
         if (fd < 0) return fail("no kernel socket was sent for tag " + std::to_string(c.tag));
     }
     engine_socket* s = live_socket(c.sock);
@@ -415,34 +422,35 @@ void session::pump_kernel_sockets() {
     }
 }
 
-int session::take_fd(std::uint64_t tag) {
+session::passed_fds session::take_fds(std::uint64_t tag) {
     if (auto it = fds_.find(tag); it != fds_.end()) {
-        const int fd = it->second;
+        const passed_fds f = it->second;
         fds_.erase(it);
-        return fd;
+        return f;
     }
-    // The app sends the fd before it posts the call, so it is queued by now.
+    // The app sends the fds before it posts the call, so they are queued by now.
     for (;;) {
         shm::fd_message m{};
-        int fd = -1;
-        const ssize_t n = shm::recv_with_fd(ctl_fd_, &m, sizeof m, &fd, MSG_DONTWAIT);
+        int got[shm::k_max_passed_fds];
+        const ssize_t n = shm::recv_with_fds(ctl_fd_, &m, sizeof m, got, MSG_DONTWAIT);
+        passed_fds f{got[0], got[1]};
         // SOCK_SEQPACKET delivers empty messages, and one can carry an fd:
         // n == 0 with an fd is a malformed message (closing the fd), not a
         // hang-up; found by tests/fuzz/fuzz_segment (each leaked an fd).
-        if (n < 0 || (n == 0 && fd < 0)) return -1;
-        if (n == sizeof(shm::wake_message) && fd < 0 &&
+        if (n < 0 || (n == 0 && f.first < 0)) return {};
+        if (n == sizeof(shm::wake_message) && f.first < 0 &&
             static_cast<std::uint32_t>(m.tag) == shm::k_wake_magic)
             continue;  // a wake message the worker has not drained yet
-        if (n != sizeof m || fd < 0) {
-            if (fd >= 0) close(fd);
+        if (n != sizeof m || f.first < 0) {
+            f.close_all();
             fail("malformed message on the control socket");
-            return -1;
+            return {};
         }
-        if (m.tag == tag) return fd;
-        if (fds_.size() >= k_max_unclaimed_fds || !fds_.emplace(m.tag, fd).second) {
-            close(fd);
+        if (m.tag == tag) return f;
+        if (fds_.size() >= k_max_unclaimed_fds || !fds_.emplace(m.tag, f).second) {
+            f.close_all();
             fail("too many unclaimed notify fds");
-            return -1;
+            return {};
         }
     }
 }
@@ -486,70 +494,12 @@ engine_socket* session::alloc_socket() {
 void session::free_socket(engine_socket& s) {
     const std::uint32_t id = s.id;
     detach_kernel_socket(s);
-    if (s.notify_fd >= 0) close(s.notify_fd);
+    notify_release(s, false);
     s.sh->status.store(0, std::memory_order_release);
     seg_.release_socket_memory(id);
     sockets_[id].reset();
     free_ids_.push_back(id);
     --in_use_;
-}
-
-void session::mark(engine_socket& s, std::uint8_t bits) {
-    s.pending_ |= bits;
-    if (!s.queued_) {
-        s.queued_ = true;
-        flush_list_.push_back(s.id);
-    }
-}
-
-// Bytes the app has not read yet, a connection to accept, or EOF.
-bool session::has_readable(engine_socket& s) const {
-    if (s.listener) return !s.accept_queue.empty();
-    if (s.sh->status.load(std::memory_order_relaxed) & (shm::st_rx_eof | shm::st_error)) return true;
-    const std::int64_t space = s.rx.free_space();  // acquire of the app's head
-    return space < 0 || static_cast<std::uint64_t>(space) < s.rx.capacity();
-}
-
-// One byte towards the app under the rx_armed handshake (shm/rx_armed.hpp):
-// claimed first, sent only while something is readable, then published.
-void session::signal_readable(engine_socket& s, bool new_edge) {
-    std::uint32_t was = 0;
-    if (!shm::rx_flag::daemon_claim(s.sh->rx_armed, new_edge, was)) return;
-    const bool send = has_readable(s);
-    if (send) shm::notify_signal_readable(s.notify_fd);
-    shm::rx_flag::daemon_finish(s.sh->rx_armed, was, send);
-}
-
-void session::flush() {
-    if (flush_list_.empty()) return;
-    // seq_cst: the ring publications of this loop come before our loads of
-    // rx_armed; pairs with the fence in the app's readability clear.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    for (std::uint32_t id : flush_list_) {
-        engine_socket* s = socket_by_id(id);
-        if (!s) continue;
-        s->queued_ = false;
-        if (s->notify_fd < 0) continue;  // not yet accepted: applied at adoption
-        const std::uint8_t bits = s->pending_;
-        s->pending_ = 0;
-        if (bits & nb_hangup) {
-            shm::notify_hangup(s->notify_fd);
-            s->notify_fd = -1;
-            continue;
-        }
-        if (bits & nb_readable) {
-            // A byte when readability starts; and another when more arrives
-            // while the fd is already readable, so that an edge-triggered
-            // waiter gets a new edge as the kernel gives one per arrival
-            // (once per loop, not per packet; the app drains them all).
-            // Only while something is still there to read: an app that
-            // already took it all must not be woken to find nothing.
-            signal_readable(*s, bits & nb_more);
-        }
-        if (bits & nb_eof) shm::notify_eof(s->notify_fd);
-        if (bits & nb_writable) shm::notify_unblock_writable(s->notify_fd);
-    }
-    flush_list_.clear();
 }
 
 bool session::audit() {
@@ -586,6 +536,7 @@ session_report session::report() const {
     const shm::app_info* a = seg_.view().app();
     r.syscall_hook = a->syscall_hook.load(std::memory_order_relaxed) != 0;
     r.syscall_patched = a->syscall_patched.load(std::memory_order_relaxed);
+    r.rx_clears = cleared_for_app_;
     r.syscall_skipped = a->syscall_skipped.load(std::memory_order_relaxed);
     return r;
 }

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <ctime>
@@ -52,6 +53,9 @@ struct session_report {
     // As the app reports them (untrusted, shown only).
     bool syscall_hook = false;
     std::uint32_t syscall_patched = 0, syscall_skipped = 0;
+    // Readabilities the app left to the worker to clear (clear_rx) and the
+    // worker cleared: each is a system call the app did not make.
+    std::uint64_t rx_clears = 0;
 };
 
 class session {
@@ -114,10 +118,21 @@ private:
     void reset_socket(engine_socket& s);
     void retry_tx();
     void on_doorbell(shm::ring_kind k, std::uint32_t id);
-    int take_fd(std::uint64_t tag);
+    // The fds an fd_message passed (shm/protocol.hpp): the daemon's end of a
+    // notify pair (or a kernel socket) first, the app's end second (-1 if none).
+    struct passed_fds {
+        int first = -1, second = -1;
+        void close_all() {
+            if (first >= 0) ::close(first);
+            if (second >= 0) ::close(second);
+            first = second = -1;
+        }
+    };
+    passed_fds take_fds(std::uint64_t tag);
     engine_socket* live_socket(std::uint32_t id) const;
     bool has_readable(engine_socket& s) const;
     void signal_readable(engine_socket& s, bool new_edge);
+    void clear_left_readable(engine_socket& s);
     void attach_kernel_socket(const shm::command& c, shm::completion& r);
     void detach_kernel_socket(engine_socket& s);
     void pump_kernel_sockets();
@@ -131,7 +146,8 @@ private:
     std::vector<std::unique_ptr<engine_socket>> sockets_;
     std::vector<std::uint32_t> free_ids_;
     std::uint32_t in_use_ = 0;
-    std::unordered_map<std::uint64_t, int> fds_;  // notify fds received, by tag
+    std::unordered_map<std::uint64_t, passed_fds> fds_;  // notify fds received, by tag
+    std::uint64_t cleared_for_app_ = 0;  // readabilities the app left to the worker and it cleared
     std::vector<std::uint32_t> flush_list_;
     std::vector<std::uint32_t> tx_retry_;  // UDP sockets to pull again next loop
     // UDP sockets on 0.0.0.0 on both stacks: an epoll set of the apps' kernel

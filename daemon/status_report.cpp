@@ -327,6 +327,7 @@ std::string apps_json(const daemon_view& v) {
                 .field("syscall_hook", a.syscall_hook)
                 .field("syscall_sites_patched", std::uint64_t{a.syscall_patched})
                 .field("syscall_sites_skipped", std::uint64_t{a.syscall_skipped})
+                .field("rx_clears_by_worker", a.rx_clears)
                 .end_object();
         }
     }

@@ -150,10 +150,7 @@ void on_err(void* arg, err_t err) {
     s->connecting = false;
     s->sh->so_error.store(e, std::memory_order_relaxed);
     // The notify fd hangs up before the status says so (see tcp_push_rx).
-    if (s->notify_fd >= 0 && !s->closing) {
-        shm::notify_hangup(s->notify_fd);
-        s->notify_fd = -1;
-    }
+    if (s->notify_fd >= 0 && !s->closing) notify_release(*s, true);
     publish_status(*s, shm::st_error);
     if (s->closing) {
         s->owner->free_socket(*s);

@@ -39,6 +39,9 @@ struct accel_socket {
     std::atomic<bool> shut_rd{false};
     std::atomic<bool> shut_wr{false};
     std::atomic<bool> connect_reported{false};  // a non-blocking connect's outcome was read
+    // In this process's set of readabilities left for the worker to clear
+    // (preload/deferred_clear.hpp); the set's flush takes it out.
+    std::atomic<bool> clear_deferred{false};
     // Options kept on the app side (the kernel's values are what getsockopt reports).
     int linger_on = 0, linger_s = 0;
     timeval rcvtimeo{}, sndtimeo{};

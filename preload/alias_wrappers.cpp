@@ -2,6 +2,8 @@
 // at GLIBC_2.2.5; a few programs and libraries call them directly). Each
 // forwards to libshunt's wrapper of the plain name.
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,6 +18,8 @@ SHUNT_EXPORT pid_t __fork() { return fork(); }
 SHUNT_EXPORT pid_t __vfork() { return fork(); }  // as vfork (preload/process_wrappers.cpp)
 SHUNT_EXPORT ssize_t __read(int fd, void* buf, size_t n) { return read(fd, buf, n); }
 SHUNT_EXPORT ssize_t __write(int fd, const void* buf, size_t n) { return write(fd, buf, n); }
+SHUNT_EXPORT int __poll(pollfd* fds, nfds_t n, int timeout) { return poll(fds, n, timeout); }
+SHUNT_EXPORT int __select(int n, fd_set* r, fd_set* w, fd_set* e, timeval* t) { return select(n, r, w, e, t); }
 SHUNT_EXPORT ssize_t __send(int fd, const void* buf, size_t n, int flags) { return send(fd, buf, n, flags); }
 
 // The variadic argument is one int or pointer (fcntl(2)), passed on as such.

@@ -288,7 +288,7 @@ void channel::ring(shm::ring_kind k, std::uint32_t sock) {
     }
 }
 
-shm::completion channel::call(shm::command cmd, int fd_to_send) {
+shm::completion channel::call(shm::command cmd, int fd_to_send, int fd2) {
     shm::completion fail{};
     fail.result = -ECONNRESET;
     const auto& g = view_.geometry();
@@ -311,7 +311,8 @@ shm::completion channel::call(shm::command cmd, int fd_to_send) {
     cmd.tag = (static_cast<std::uint64_t>(slot->generation) << 32) | idx;
     if (fd_to_send >= 0) {
         const shm::fd_message m{cmd.tag};
-        if (shm::send_with_fd(ctl_, &m, sizeof m, fd_to_send, 0) != 0) {
+        const int fds[shm::k_max_passed_fds] = {fd_to_send, fd2};
+        if (shm::send_with_fds(ctl_, &m, sizeof m, fds, fd2 >= 0 ? 2 : 1, 0) != 0) {
             slot->state.store(shm::call_free, std::memory_order_release);
             return fail;
         }

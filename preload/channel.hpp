@@ -38,12 +38,16 @@ public:
     const shm::segment_view& view() const { return view_; }
     const shm::segment_header& header() const { return *view_.header(); }
 
-    // Runs one call: claims a slot, passes `fd_to_send` (if >= 0) tagged with
-    // the call, posts cmd and sleeps until the daemon completes it. Returns the
-    // completion; result < 0 is -errno. -ECONNRESET if the daemon is gone.
-    shm::completion call(shm::command cmd, int fd_to_send = -1);
+    // Runs one call: claims a slot, passes `fd_to_send` (if >= 0, and
+    // `fd2` after it if >= 0) tagged with the call, posts cmd and sleeps
+    // until the daemon completes it. Returns the completion; result < 0 is
+    // -errno. -ECONNRESET if the daemon is gone.
+    shm::completion call(shm::command cmd, int fd_to_send = -1, int fd2 = -1);
     // A doorbell (tx_ready, rx_space, ...) for socket id.
     void ring(shm::ring_kind k, std::uint32_t sock);
+    // Whether shuntd's worker announced a sleep on the command ring, so that
+    // a doorbell now would cost a wake-up message (a relaxed load: a hint).
+    bool worker_asleep() const { return view_.ring()->consumer_asleep.load(std::memory_order_relaxed) != 0; }
     // Is the daemon still there? (a zero-timeout poll of the control socket;
     // once it says no, dead() says so too)
     bool daemon_alive() const;

@@ -84,33 +84,37 @@ inline std::uint32_t status_of(const accel_socket& s) {
 // The daemon's pending error, consumed (as the kernel's sock_error()).
 inline int take_error(accel_socket& s) { return s.sh->so_error.exchange(0, std::memory_order_relaxed); }
 
+// How long the app waits for shuntd's step on rx_armed (a send, or a clear
+// the app left it): shuntd makes it within one step of its worker, a system
+// call of about 1 to 3 us, so spin that long (a pause is about 30 ns on this
+// kind of VM), then yield, then nap; false (give up) after about 100 ms (a
+// stopped or dying daemon).
+inline bool wait_for_shuntd(int round) {
+    constexpr int spins = 256;
+    if (round < spins) {
+        __builtin_ia32_pause();
+        return true;
+    }
+    if (round < spins + 1000) {
+        sched_yield();
+        return true;
+    }
+    if (round < spins + 1000 + 100) {
+        const timespec ts{0, 1000000};
+        nanosleep(&ts, nullptr);
+        return true;
+    }
+    return false;
+}
+
 // The fd stops being readable: drains shuntd's byte(s) and moves rx_armed
-// to idle (shm/rx_armed.hpp; a byte shuntd is sending right now is waited
-// for, so none is left behind), then looks again at `still_ready`. If
-// something arrived meanwhile the fd is made readable again (rearm_rx).
-// Returns whether something is ready after all.
-template <typename Ready>
-inline bool clear_readable(int fd, accel_socket& s, Ready still_ready) {
-    shm::rx_flag::app_clear(
-        s.sh->rx_armed, [fd] { shm::notify_drain_readable(fd); },
-        [](int round) {
-            // shuntd sends within one step of its worker: spin briefly, then
-            // yield; give up after about 100 ms (a stopped or dying daemon).
-            if (round < 64) {
-                __builtin_ia32_pause();
-                return true;
-            }
-            if (round < 64 + 1000) {
-                sched_yield();
-                return true;
-            }
-            if (round < 64 + 1000 + 100) {
-                const timespec ts{0, 1000000};
-                nanosleep(&ts, nullptr);
-                return true;
-            }
-            return false;
-        });
+// to idle (shm/rx_armed.hpp; a step of shuntd's on the word is waited for
+// as `wait` says, so no byte is left behind), then looks again at
+// `still_ready`. If something arrived meanwhile the fd is made readable
+// again (rearm_rx). Returns whether something is ready after all.
+template <typename Ready, typename Wait = bool (*)(int)>
+inline bool clear_readable(int fd, accel_socket& s, Ready still_ready, Wait wait = wait_for_shuntd) {
+    shm::rx_flag::app_clear(s.sh->rx_armed, [fd] { shm::notify_drain_readable(fd); }, wait);
     if (!still_ready()) return false;
     if (shm::rx_flag::app_request_rearm(s.sh->rx_armed)) s.ch->ring(shm::ring_kind::rearm_rx, s.id);
     return true;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "preload/channel.hpp"
+#include "preload/deferred_clear.hpp"
 #include "preload/exec_handover.hpp"
 #include "preload/fd_table.hpp"
 #include "preload/real.hpp"
@@ -37,6 +38,8 @@ pid_t counted_fork(Fork&& do_fork) {
         counted.push_back(s);
         s->sh->app_refs.fetch_add(1, std::memory_order_relaxed);
     });
+    // The child waits without this process's flush: nothing stale goes with it.
+    deferred_clear::flush();
     const pid_t pid = do_fork();
     if (pid < 0) {
         const int saved = errno;
@@ -78,6 +81,7 @@ namespace {
 // close-on-exec if it returns (it failed).
 template <typename Exec>
 int exec_with_handover(char* const* envp, Exec&& exec) {
+    deferred_clear::flush();  // the new image starts with no set of its own
     std::string entry = handover::prepare(false);
     std::vector<char*> env = handover::environment(envp, entry);
     const int r = exec(env.data());
@@ -89,6 +93,7 @@ int exec_with_handover(char* const* envp, Exec&& exec) {
 
 template <typename Spawn>
 int spawn_with_handover(char* const* envp, Spawn&& spawn) {
+    deferred_clear::flush();  // the child shares the sockets: app_refs grows
     std::string entry = handover::prepare(true);
     std::vector<char*> env = handover::environment(envp ? envp : environ, entry);
     const int bypass = shunt_spawning;

@@ -5,6 +5,10 @@
 
 #define _GNU_SOURCE 1
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 #include <spawn.h>
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
@@ -18,6 +22,8 @@ ssize_t __recv_chk(int fd, void* buf, size_t len, size_t buflen, int flags);
 ssize_t __recvfrom_chk(int fd, void* buf, size_t len, size_t buflen, int flags, struct sockaddr* addr,
                        socklen_t* addrlen);
 int fcntl64(int fd, int cmd, ...);
+int __poll_chk(struct pollfd* fds, nfds_t nfds, int timeout, size_t fdslen);
+int __ppoll_chk(struct pollfd* fds, nfds_t nfds, const struct timespec* timeout, const sigset_t* ss, size_t fdslen);
 }
 
 namespace shunt::preload::real {

@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "preload/app_lock.hpp"
+#include "preload/deferred_clear.hpp"
 #include "preload/fd_table.hpp"
 #include "preload/op_helpers.hpp"
 
@@ -94,7 +95,8 @@ result<accel_socket*> open_in_daemon(int fd, int type, int* notify) {
     c.opcode = static_cast<std::uint32_t>(shm::op::open);
     c.a = dgram ? SOCK_DGRAM : SOCK_STREAM;
     c.b = fd;
-    const shm::completion cpl = ch->call(c, pair[1]);
+    // Both ends: shuntd signals on its own and clears readability on ours.
+    const shm::completion cpl = ch->call(c, pair[1], pair[0]);
     shm::sys::close(pair[1]);
     if (cpl.result < 0) {
         shm::sys::close(pair[0]);
@@ -228,7 +230,7 @@ result<int> op_accept(int fd, accel_socket& s, sockaddr* addr, socklen_t* len, i
         if (int r = shm::notify_pair(pair); r < 0) return err(-r == EMFILE ? EMFILE : ENFILE);
         shm::command c = make_cmd(shm::op::accept, s);
         c.b = pair[0];  // the new socket's fd number
-        const shm::completion cpl = s.ch->call(c, pair[1]);
+        const shm::completion cpl = s.ch->call(c, pair[1], pair[0]);
         shm::sys::close(pair[1]);
         if (cpl.result == -EAGAIN) {  // another thread or process took it
             shm::sys::close(pair[0]);
@@ -384,8 +386,9 @@ result<ssize_t> op_recv(int fd, accel_socket& s, const iovec* iov, int iovcnt, i
             // Emptied the ring while the fd was readable: it must stop being
             // readable now, not at the next EAGAIN, or an edge-triggered
             // waiter that reads no further (nginx) never sees the next edge.
+            // shuntd's worker does it if it can (deferred_clear.hpp).
             if (n && !peek && s.rx.readable() == 0 && shm::rx_flag::set(s.sh->rx_armed) &&
-                !(status_of(s) & (shm::st_rx_eof | shm::st_error)))
+                !(status_of(s) & (shm::st_rx_eof | shm::st_error)) && !deferred_clear::defer(fd, s))
                 (void)clear_readable(fd, s, [&s] { return s.rx.readable() > 0; });
         }
         if (got == want || (got && !waitall) || (peek && got)) return static_cast<ssize_t>(got);
@@ -402,8 +405,13 @@ result<ssize_t> op_recv(int fd, accel_socket& s, const iovec* iov, int iovcnt, i
             return 0;
         }
         if (!(st & (shm::st_connected | shm::st_connecting))) return err(ENOTCONN);
-        // Empty: clear readability, then look again.
-        if (clear_readable(fd, s, [&s] { return s.rx.readable() > 0; })) continue;
+        // Empty: clear readability, then look again. A non-blocking read
+        // leaves a clear it handed to the worker to the worker.
+        if (nonblock && deferred_clear::outstanding(s)) {
+            if (s.rx.readable() > 0) continue;
+        } else if (clear_readable(fd, s, [&s] { return s.rx.readable() > 0; })) {
+            continue;
+        }
         if (status_of(s) & (shm::st_rx_eof | shm::st_error)) continue;
         if (got && nonblock) return static_cast<ssize_t>(got);
         if (nonblock) return err(EAGAIN);

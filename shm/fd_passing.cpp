@@ -7,20 +7,21 @@
 
 namespace shunt::shm {
 
-int send_with_fd(int sock, const void* buf, std::size_t len, int fd, int flags) {
+int send_with_fds(int sock, const void* buf, std::size_t len, const int* fds, int nfds, int flags) {
+    if (nfds < 0 || nfds > k_max_passed_fds) return -EINVAL;
     iovec iov{const_cast<void*>(buf), len};
     msghdr mh{};
     mh.msg_iov = &iov;
     mh.msg_iovlen = 1;
-    alignas(cmsghdr) char ctl[CMSG_SPACE(sizeof(int))] = {};
-    if (fd >= 0) {
+    alignas(cmsghdr) char ctl[CMSG_SPACE(k_max_passed_fds * sizeof(int))] = {};
+    if (nfds > 0) {
         mh.msg_control = ctl;
-        mh.msg_controllen = sizeof ctl;
+        mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
         cmsghdr* c = CMSG_FIRSTHDR(&mh);
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+        c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+        std::memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
     }
     for (;;) {
         const long r = sys::sendmsg(sock, &mh, flags | MSG_NOSIGNAL);
@@ -29,12 +30,18 @@ int send_with_fd(int sock, const void* buf, std::size_t len, int fd, int flags) 
     }
 }
 
-ssize_t recv_with_fd(int sock, void* buf, std::size_t len, int* fd, int flags) {
-    *fd = -1;
+int send_with_fd(int sock, const void* buf, std::size_t len, int fd, int flags) {
+    return send_with_fds(sock, buf, len, &fd, fd >= 0 ? 1 : 0, flags);
+}
+
+ssize_t recv_with_fds(int sock, void* buf, std::size_t len, int fds[k_max_passed_fds], int flags) {
+    for (int i = 0; i < k_max_passed_fds; ++i) fds[i] = -1;
     iovec iov{buf, len};
     msghdr mh{};
     mh.msg_iov = &iov;
     mh.msg_iovlen = 1;
+    // Room for more than we keep: a sender's extra descriptors are received
+    // (and closed) rather than left to MSG_CTRUNC.
     alignas(cmsghdr) char ctl[CMSG_SPACE(4 * sizeof(int))];
     mh.msg_control = ctl;
     mh.msg_controllen = sizeof ctl;
@@ -43,16 +50,26 @@ ssize_t recv_with_fd(int sock, void* buf, std::size_t len, int* fd, int flags) {
         n = sys::recvmsg(sock, &mh, flags | MSG_CMSG_CLOEXEC);
     } while (n == -EINTR);
     if (n < 0) return n;
+    int kept = 0;
     for (cmsghdr* c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
         const std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
         for (std::size_t i = 0; i < count; ++i) {
             int f;
             std::memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof f);
-            if (*fd < 0) *fd = f;
+            if (kept < k_max_passed_fds) fds[kept++] = f;
             else sys::close(f);
         }
     }
+    return n;
+}
+
+ssize_t recv_with_fd(int sock, void* buf, std::size_t len, int* fd, int flags) {
+    int fds[k_max_passed_fds];
+    const ssize_t n = recv_with_fds(sock, buf, len, fds, flags);
+    *fd = fds[0];
+    for (int i = 1; i < k_max_passed_fds; ++i)
+        if (fds[i] >= 0) sys::close(fds[i]);
     return n;
 }
 

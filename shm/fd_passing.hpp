@@ -1,6 +1,8 @@
-// Messages with one optional file descriptor (SCM_RIGHTS) on an AF_UNIX
+// Messages with up to two file descriptors (SCM_RIGHTS) on an AF_UNIX
 // SOCK_SEQPACKET socket: how the segment's memfd reaches the app and how the
-// app hands the daemon its end of each notification socketpair.
+// app hands the daemon both ends of each notification socketpair (the
+// daemon's end to signal on, the app's end to clear readability on:
+// shm/notify.hpp).
 #pragma once
 
 #include <cstddef>
@@ -8,12 +10,19 @@
 
 namespace shunt::shm {
 
+constexpr int k_max_passed_fds = 2;
+
+// Sends len bytes and the nfds (0..k_max_passed_fds) descriptors. 0 or -errno.
+int send_with_fds(int sock, const void* buf, std::size_t len, const int* fds, int nfds, int flags);
 // Sends len bytes and, if fd >= 0, the descriptor. Returns 0 or -errno.
 int send_with_fd(int sock, const void* buf, std::size_t len, int fd, int flags);
 
-// Receives one message (truncated to len) and at most one descriptor into
-// *fd (-1 if none; extra descriptors are closed). Returns the message length,
-// 0 on hang-up, or -errno.
+// Receives one message (truncated to len) and up to k_max_passed_fds
+// descriptors into fds[] in the order sent (-1 where none; extra descriptors
+// are closed; all are close-on-exec). Returns the message length, 0 on
+// hang-up, or -errno.
+ssize_t recv_with_fds(int sock, void* buf, std::size_t len, int fds[k_max_passed_fds], int flags);
+// The same, keeping only the first descriptor (*fd, -1 if none).
 ssize_t recv_with_fd(int sock, void* buf, std::size_t len, int* fd, int flags);
 
 }  // namespace shunt::shm

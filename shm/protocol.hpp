@@ -13,15 +13,15 @@
 namespace shunt::shm {
 
 constexpr std::uint64_t k_segment_magic = 0x4745534e55484853ull;  // "SHUNHSEG"
-constexpr std::uint32_t k_protocol_version = 2;  // 2: the wake message
+constexpr std::uint32_t k_protocol_version = 3;  // 2: the wake message; 3: both notify ends, clear_rx
 
 enum class op : std::uint32_t {
-    open = 1,      // tag: the notify fd sent on the control socket; a = SOCK_STREAM|SOCK_DGRAM;
+    open = 1,      // tag: the notify fds sent on the control socket (fd_message); a = SOCK_STREAM|SOCK_DGRAM;
                    // b = the app's fd number (shown by shuntctl sockets, never trusted)
     bind = 2,      // sock, addr, port
     listen = 3,    // sock, a = backlog
     connect = 4,   // sock, addr, port; completes at once: 0 or -EINPROGRESS
-    accept = 5,    // sock = listener, tag = notify fd for the new socket, b = its fd number
+    accept = 5,    // sock = listener, tag = notify fds for the new socket, b = its fd number
     shutdown = 6,  // sock, a = SHUT_RD|SHUT_WR|SHUT_RDWR
     close = 7,     // sock, a = 1: abort (SO_LINGER 0, RST)
     setopt = 8,    // sock, a = level, b = name, c = int value
@@ -83,6 +83,8 @@ enum class ring_kind : std::uint8_t {
     rx_space = 3,   // index: socket whose receive ring the app drained while rx_full was 1
     rearm_rx = 4,   // index: the app cleared readability but bytes remain
     drain_tx = 5,   // index: the app blocked writability but the ring has room again
+    clear_rx = 6,   // index: the app emptied the receive ring of a readable socket and
+                    // left its fd readable: shuntd clears it (rx_flag::daemon_claim_clear)
 };
 constexpr std::uint64_t ring_value(ring_kind k, std::uint32_t index) {
     return (static_cast<std::uint64_t>(k) << 56) | index;
@@ -106,8 +108,11 @@ struct attach_reply {
     std::uint64_t segment_size;
     std::uint64_t session;
 };
-// app -> daemon, later: a notify fd (SCM_RIGHTS) announced by tag; the
-// command that uses it names the same tag.
+// app -> daemon, later: a socket's notify fds (SCM_RIGHTS) announced by tag;
+// the command that uses them names the same tag. The daemon's end of the
+// pair comes first; the app's own end may follow, which lets the worker
+// clear the fd's readability without the app (shm/notify.hpp). Without it
+// the app alone clears (tests' fake apps send one).
 struct fd_message {
     std::uint64_t tag;
 };

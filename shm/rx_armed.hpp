@@ -2,7 +2,7 @@
 // notify fd is readable while it holds a byte shuntd sent, and both sides
 // agree through this word on whether such a byte is there.
 //
-// The low two bits are the state; the bits above count the bytes shuntd has
+// The low three bits are the state; the bits above count the bytes shuntd has
 // sent, so that an app's compare-exchange fails when a byte went out after
 // it looked (no ABA between the app's drain and its clear):
 //   idle     no byte; shuntd sends one when something becomes readable.
@@ -13,6 +13,14 @@
 //   armed    the byte (or bytes: one per new edge) is in the fd.
 //   rearm    the app cleared readability, then found data: it asks shuntd
 //            (the rearm_rx doorbell) for a byte; it may cancel the request.
+//   clearing shuntd claimed the drain of a readability the app left it (the
+//            clear_rx doorbell) and is making it. shuntd sends nothing
+//            meanwhile (one worker does both), so an app that must clear
+//            and tires of waiting (shuntd may be preempted) drains too and
+//            goes on; shuntd then finds nothing left and stores idle.
+// Readability is cleared by the app (app_clear) or, when the app deferred it
+// (the clear_rx doorbell), by shuntd, which holds the app's end too
+// (daemon_claim_clear: armed -> clearing -> idle).
 // Every transition is a seq_cst read-modify-write or store, so the app's
 // look at the ring after clearing and shuntd's look before sending cannot
 // both miss each other (the pairing the fences in flush/clear rely on).
@@ -25,8 +33,8 @@
 
 namespace shunt::shm::rx_flag {
 
-constexpr std::uint32_t idle = 0, sending = 1, armed = 2, rearm = 3;
-constexpr std::uint32_t state_mask = 3, one_sent = 4;
+constexpr std::uint32_t idle = 0, sending = 1, armed = 2, rearm = 3, clearing = 4;
+constexpr std::uint32_t state_mask = 7, one_sent = 8;
 
 constexpr std::uint32_t state(std::uint32_t v) { return v & state_mask; }
 constexpr std::uint32_t with_state(std::uint32_t v, std::uint32_t st) { return (v & ~state_mask) | st; }
@@ -59,9 +67,30 @@ inline void daemon_finish(std::atomic<std::uint32_t>& f, std::uint32_t was, bool
     f.store(next, std::memory_order_seq_cst);
 }
 
+// shuntd, for a deferred clear: claims the drain of the app's end when the
+// fd is armed (bytes are in it). shuntd then drains only if nothing is
+// readable (it is the only producer of the ring, so what it sees empty stays
+// empty until it fills it) and calls daemon_finish_clear. One CAS, no loop:
+// a word the app keeps changing makes shuntd skip this clear, never spin.
+inline bool daemon_claim_clear(std::atomic<std::uint32_t>& f, std::uint32_t& was) {
+    std::uint32_t v = f.load(std::memory_order_seq_cst);
+    if (state(v) != armed) return false;
+    if (!f.compare_exchange_strong(v, with_state(v, clearing), std::memory_order_seq_cst)) return false;
+    was = v;
+    return true;
+}
+
+// shuntd, after daemon_claim_clear: idle when it drained (the count of bytes
+// sent stays, so an app's compare-exchange on an older armed value fails),
+// else armed as before.
+inline void daemon_finish_clear(std::atomic<std::uint32_t>& f, std::uint32_t was, bool drained) {
+    f.store(drained ? with_state(was, idle) : was, std::memory_order_seq_cst);
+}
+
 // The app: readability ends. Drains the fd's byte(s) (drain()) and moves the
 // word to idle, waiting out a send in progress (wait(round) returns false to
-// give up: shuntd stopped mid-send, the worst left is a spurious wakeup).
+// give up: shuntd stopped mid-send, the worst left is a spurious wakeup) or
+// a clear of shuntd's (giving up, the app drains beside it).
 template <typename Drain, typename Wait>
 void app_clear(std::atomic<std::uint32_t>& f, Drain&& drain, Wait&& wait) {
     for (int round = 0;; ++round) {
@@ -74,6 +103,10 @@ void app_clear(std::atomic<std::uint32_t>& f, Drain&& drain, Wait&& wait) {
             case rearm:  // nothing sent yet: withdraw the request
                 if (f.compare_exchange_strong(v, with_state(v, idle), std::memory_order_seq_cst)) return;
                 continue;
+            case clearing:  // shuntd is draining, and sends nothing until it is done
+                if (wait(round)) continue;
+                drain();
+                return;
             default:  // armed: every byte counted in v is in the fd by now
                 drain();
                 if (f.compare_exchange_strong(v, with_state(v, idle), std::memory_order_seq_cst)) return;

@@ -24,6 +24,7 @@ void lwip_once() {
 
 fake_app::fake_app(const options& o) {
     lwip_once();
+    send_app_end_ = o.send_app_end;
     static std::uint64_t next_session = 1;
     const auto g = shm::make_geometry(o.max_sockets, o.ring_bytes, o.call_slots);
     auto seg = daemon::app_segment::create(g, next_session, {});
@@ -82,7 +83,7 @@ void fake_app::ring(shm::ring_kind k, std::uint32_t id) {
     }
 }
 
-shm::completion fake_app::call(shm::command c, int fd_to_send) {
+shm::completion fake_app::call(shm::command c, int fd_to_send, int fd2) {
     const std::uint32_t idx = next_slot_++ % view_.geometry().call_slots;
     shm::call_slot* slot = view_.call(idx);
     slot->state.store(shm::call_owned, std::memory_order_relaxed);
@@ -90,7 +91,8 @@ shm::completion fake_app::call(shm::command c, int fd_to_send) {
     c.tag = (static_cast<std::uint64_t>(slot->generation) << 32) | idx;
     if (fd_to_send >= 0) {
         const shm::fd_message m{c.tag};
-        shm::send_with_fd(ctl_app_, &m, sizeof m, fd_to_send, 0);
+        const int fds[shm::k_max_passed_fds] = {fd_to_send, fd2};
+        shm::send_with_fds(ctl_app_, &m, sizeof m, fds, fd2 >= 0 ? 2 : 1, 0);
     }
     slot->cmd = c;
     slot->state.store(shm::call_posted, std::memory_order_release);
@@ -116,7 +118,7 @@ fake_app::opened fake_app::open(int type) {
     shm::notify_pair(pair);
     shm::command c = make(shm::op::open, 0);
     c.a = type;
-    const auto cpl = call(c, pair[1]);
+    const auto cpl = call(c, pair[1], send_app_end_ ? pair[0] : -1);
     ::close(pair[1]);
     if (cpl.result < 0) {
         ::close(pair[0]);
@@ -128,7 +130,7 @@ fake_app::opened fake_app::open(int type) {
 fake_app::opened fake_app::accept(std::uint32_t listener) {
     int pair[2];
     shm::notify_pair(pair);
-    const auto cpl = call(make(shm::op::accept, listener), pair[1]);
+    const auto cpl = call(make(shm::op::accept, listener), pair[1], send_app_end_ ? pair[0] : -1);
     ::close(pair[1]);
     if (cpl.result < 0) {
         ::close(pair[0]);

@@ -26,6 +26,9 @@ public:
         std::uint32_t call_slots = 8;
         std::uint64_t max_memory = 0;
         uid_t uid = 0;
+        // Hand shuntd the app's end of each notify pair too, as libshunt
+        // does (the worker's clear_rx); false: the daemon's end alone.
+        bool send_app_end = true;
     };
     fake_app() : fake_app(options{}) {}
     explicit fake_app(const options& o);
@@ -53,7 +56,7 @@ public:
     static double now();
 
     // A call as libshunt makes it: returns the completion (result < 0: -errno).
-    shm::completion call(shm::command c, int fd_to_send = -1);
+    shm::completion call(shm::command c, int fd_to_send = -1, int fd2 = -1);
     // open (SOCK_STREAM or SOCK_DGRAM): the socket id and the app's notify fd.
     struct opened {
         std::int64_t result;
@@ -86,6 +89,7 @@ private:
     std::uint32_t next_slot_ = 0;
     bool alive_ = true;
     unsigned wakes_sent_ = 0;
+    bool send_app_end_ = true;
 };
 
 // lwIP is initialised once per process (its state is global).

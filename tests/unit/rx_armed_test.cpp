@@ -60,7 +60,7 @@ TEST_F(RxArmed, ArrivalArmsOnceAndClearDrains) {
     EXPECT_EQ(rf::state(flag), rf::armed);
     EXPECT_TRUE(app_readable());
     daemon_signal(false);  // already readable, no new edge asked: no second byte
-    EXPECT_EQ(flag.load() >> 2, 1u);
+    EXPECT_EQ(flag.load() / rf::one_sent, 1u);
     app_clear_with([](int) { return false; });
     EXPECT_EQ(rf::state(flag), rf::idle);
     EXPECT_FALSE(app_readable());
@@ -69,7 +69,7 @@ TEST_F(RxArmed, ArrivalArmsOnceAndClearDrains) {
 TEST_F(RxArmed, NewEdgeSendsAnotherByteAndClearTakesBoth) {
     daemon_signal(false);
     daemon_signal(true);
-    EXPECT_EQ(flag.load() >> 2, 2u);
+    EXPECT_EQ(flag.load() / rf::one_sent, 2u);
     app_clear_with([](int) { return false; });
     EXPECT_FALSE(app_readable());
     EXPECT_EQ(rf::state(flag), rf::idle);
@@ -172,6 +172,91 @@ TEST_F(RxArmed, ThreadsNeverLeaveAStaleByte) {
     stop.store(true);
     daemon.join();
     data.store(0);
+    rf::app_clear(flag, [&] { notify_drain_readable(fds[0]); }, [](int) { return true; });
+    EXPECT_EQ(rf::state(flag), rf::idle);
+    EXPECT_FALSE(app_readable());
+}
+
+// What session::clear_left_readable does: shuntd drains the app's end (it
+// holds a copy) when the app left the fd readable with nothing to read.
+bool daemon_clear(std::atomic<std::uint32_t>& flag, int app_end, bool ring_empty) {
+    std::uint32_t was = 0;
+    if (!rx_flag::daemon_claim_clear(flag, was)) return false;
+    if (ring_empty) notify_drain_readable(app_end);
+    rx_flag::daemon_finish_clear(flag, was, ring_empty);
+    return ring_empty;
+}
+
+TEST_F(RxArmed, DaemonClearDrainsWhatTheAppLeft) {
+    daemon_signal(false);
+    daemon_signal(true);  // a second edge: two bytes in the fd
+    ASSERT_TRUE(app_readable());
+    const std::uint32_t before = flag.load();
+    EXPECT_TRUE(daemon_clear(flag, fds[0], true));
+    EXPECT_FALSE(app_readable()) << "every byte drained";
+    EXPECT_EQ(rf::state(flag), rf::idle);
+    EXPECT_EQ(flag.load() & ~rf::state_mask, before & ~rf::state_mask) << "the count of bytes sent stays";
+    daemon_signal(false);
+    EXPECT_TRUE(app_readable()) << "the next arrival arms it again";
+}
+
+TEST_F(RxArmed, DaemonClearLeavesBytesThatAreStillThere) {
+    daemon_signal(false);
+    EXPECT_FALSE(daemon_clear(flag, fds[0], false));
+    EXPECT_TRUE(app_readable());
+    EXPECT_EQ(rf::state(flag), rf::armed);
+}
+
+TEST_F(RxArmed, DaemonClearTouchesOnlyAnArmedWord) {
+    std::uint32_t was = 0;
+    EXPECT_FALSE(rf::daemon_claim_clear(flag, was)) << "idle: nothing to clear";
+    flag.store(rf::with_state(rf::one_sent, rf::rearm));
+    EXPECT_FALSE(rf::daemon_claim_clear(flag, was)) << "the app asked for a byte";
+    flag.store(rf::with_state(rf::one_sent, rf::sending));
+    EXPECT_FALSE(rf::daemon_claim_clear(flag, was)) << "a send in progress";
+    EXPECT_EQ(flag.load(), rf::with_state(rf::one_sent, rf::sending));
+}
+
+// The app's own clear meets shuntd's: an app tired of waiting for shuntd's
+// drain (a preempted worker would hold it up) drains too, which is safe
+// because shuntd sends nothing while it clears; shuntd then finds nothing left.
+TEST_F(RxArmed, AppClearDrainsBesideTheDaemonsClear) {
+    daemon_signal(false);
+    daemon_signal(true);
+    std::uint32_t was = 0;
+    ASSERT_TRUE(rf::daemon_claim_clear(flag, was));
+    EXPECT_EQ(rf::state(flag), rf::clearing);
+    int waits = 0;
+    app_clear_with([&](int) {
+        ++waits;
+        return false;  // tired of waiting at once
+    });
+    EXPECT_EQ(waits, 1);
+    EXPECT_FALSE(app_readable()) << "the app's drain took every byte";
+    EXPECT_TRUE(rf::set(flag)) << "still shuntd's until it finishes";
+    notify_drain_readable(fds[0]);
+    rf::daemon_finish_clear(flag, was, true);
+    EXPECT_EQ(rf::state(flag), rf::idle);
+    daemon_signal(false);
+    EXPECT_TRUE(app_readable()) << "the next arrival arms it again";
+}
+
+TEST_F(RxArmed, ThreadsClearingTogetherLeaveNothingStale) {
+    std::atomic<bool> stop{false};
+    std::thread daemon([&] {
+        while (!stop.load()) {
+            daemon_signal(false);
+            (void)daemon_clear(flag, fds[0], true);
+        }
+    });
+    for (int i = 0; i < 20000; ++i)
+        rf::app_clear(flag, [&] { notify_drain_readable(fds[0]); }, [](int) {
+            std::this_thread::yield();
+            return true;
+        });
+    stop.store(true);
+    daemon.join();
+    (void)daemon_clear(flag, fds[0], true);
     rf::app_clear(flag, [&] { notify_drain_readable(fds[0]); }, [](int) { return true; });
     EXPECT_EQ(rf::state(flag), rf::idle);
     EXPECT_FALSE(app_readable());
