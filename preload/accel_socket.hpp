@@ -40,8 +40,10 @@ struct accel_socket {
     std::atomic<bool> shut_wr{false};
     std::atomic<bool> connect_reported{false};  // a non-blocking connect's outcome was read
     // In this process's set of readabilities left for the worker to clear
-    // (preload/deferred_clear.hpp); the set's flush takes it out.
+    // (preload/deferred_clear.hpp); the set's flush takes it out. The fd
+    // the read was made on (another may name the socket by the flush).
     std::atomic<bool> clear_deferred{false};
+    std::atomic<int> deferred_fd{-1};
     // Options kept on the app side (the kernel's values are what getsockopt reports).
     int linger_on = 0, linger_s = 0;
     timeval rcvtimeo{}, sndtimeo{};

@@ -288,6 +288,11 @@ void channel::ring(shm::ring_kind k, std::uint32_t sock) {
     }
 }
 
+bool channel::hint(shm::ring_kind k, std::uint32_t sock) {
+    auto prod = view_.ring_producer();
+    return prod.push(shm::ring_value(k, sock));
+}
+
 shm::completion channel::call(shm::command cmd, int fd_to_send, int fd2) {
     shm::completion fail{};
     fail.result = -ECONNRESET;

@@ -45,6 +45,10 @@ public:
     shm::completion call(shm::command cmd, int fd_to_send = -1, int fd2 = -1);
     // A doorbell (tx_ready, rx_space, ...) for socket id.
     void ring(shm::ring_kind k, std::uint32_t sock);
+    // A doorbell that may wait: pushed if the ring has room (false if not),
+    // never waking a sleeping worker (it finds it when it next wakes; the
+    // sleep announcement stays for the next producer that must wake it).
+    bool hint(shm::ring_kind k, std::uint32_t sock);
     // Whether shuntd's worker announced a sleep on the command ring, so that
     // a doorbell now would cost a wake-up message (a relaxed load: a hint).
     bool worker_asleep() const { return view_.ring()->consumer_asleep.load(std::memory_order_relaxed) != 0; }

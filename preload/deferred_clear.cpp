@@ -15,11 +15,12 @@ std::atomic<int> pending_count{0};
 
 namespace {
 
-// The pending set: fds, in slots claimed by CAS (lock-free, so a wait in a
-// signal handler can flush while the thread it interrupted was adding). A
-// full set means the read clears at once instead.
+// The pending set: sockets, in slots claimed by CAS (lock-free, so a wait
+// in a signal handler can flush while the thread it interrupted was
+// adding). A full set means the read clears at once instead. Sockets are
+// never freed (accel_socket.hpp), so a slot never points at freed memory.
 constexpr int k_slots = 256;
-std::atomic<int> g_slots[k_slots];
+std::atomic<accel_socket*> g_slots[k_slots];
 std::atomic<int> g_high{0};  // one past the highest slot ever used
 
 int read_mode() noexcept {
@@ -27,12 +28,12 @@ int read_mode() noexcept {
     return v && std::strcmp(v, "kernel") == 0 ? 0 : 1;
 }
 
-bool add(int fd) noexcept {
+bool add(accel_socket* s) noexcept {
     for (int i = 0; i < k_slots; ++i) {
-        int expect = 0;
-        // Slots hold fd + 1 (0: free). relaxed: the count below publishes.
-        if (g_slots[i].load(std::memory_order_relaxed) == 0 &&
-            g_slots[i].compare_exchange_strong(expect, fd + 1, std::memory_order_relaxed)) {
+        accel_socket* expect = nullptr;
+        // relaxed: the count below publishes.
+        if (g_slots[i].load(std::memory_order_relaxed) == nullptr &&
+            g_slots[i].compare_exchange_strong(expect, s, std::memory_order_relaxed)) {
             int high = g_high.load(std::memory_order_relaxed);
             while (high < i + 1 && !g_high.compare_exchange_weak(high, i + 1, std::memory_order_relaxed)) {
             }
@@ -45,10 +46,23 @@ bool add(int fd) noexcept {
     return false;
 }
 
+// An fd of this process naming s: the one the read was made on, unless it
+// was closed (or dup2'ed over) since; then any other (a scan of the fd
+// table, rare); -1 if none is left (the socket is closed here).
+int fd_of(accel_socket& s) {
+    const int fd = s.deferred_fd.load(std::memory_order_relaxed);
+    if (fd_table::get(fd) == &s) return fd;
+    int found = -1;
+    fd_table::for_each([&](int f, accel_socket* other) {
+        if (other == &s && found < 0) found = f;
+    });
+    return found;
+}
+
 // The clear itself, as a read that empties the ring makes it (op_helpers'
 // clear_readable), under the socket's receive lock so that no read of
 // another thread is consuming meanwhile.
-void settle(int fd, accel_socket& s) noexcept {
+void settle(accel_socket& s) noexcept {
     if (!s.clear_deferred.exchange(false, std::memory_order_relaxed)) return;  // settled already
     if (!shm::rx_flag::set(s.sh->rx_armed)) return;  // the worker cleared it
     app_lock lk(&s.sh->app_rx_lock);
@@ -56,14 +70,20 @@ void settle(int fd, accel_socket& s) noexcept {
     s.rx.resync();
     if (s.rx.readable() != 0) return;
     if (!s.dgram && (status_of(s) & (shm::st_rx_eof | shm::st_error))) return;  // EOF keeps it readable
-    // The worker is most likely at this very socket (its doorbell went out
-    // a moment ago): wait for it briefly, never with a system call. Given
-    // up on a send, the doorbell queued behind it clears what it leaves
-    // (at worst a spurious wakeup, never a lost one); given up on a clear,
-    // the app drains beside the worker.
-    (void)clear_readable(fd, s, [&s] { return s.rx.readable() > 0; }, [](int round) {
-        __builtin_ia32_pause();
-        return round < 512;
+    const int fd = fd_of(s);
+    if (fd < 0) return;
+    // The worker may be at this very socket (the doorbell went out a moment
+    // ago). Its clear is waited for briefly, never with a system call, then
+    // the app drains beside it. Its send is waited for as by every clear
+    // (spin, yield, nap): the worker may sit preempted in it by the very
+    // app its byte woke, and a wait that returned before it landed would
+    // see a byte for bytes already read.
+    (void)clear_readable(fd, s, [&s] { return s.rx.readable() > 0; }, [&s](int round) {
+        if (shm::rx_flag::state(s.sh->rx_armed.load(std::memory_order_relaxed)) == shm::rx_flag::clearing) {
+            __builtin_ia32_pause();
+            return round < 512;
+        }
+        return wait_for_shuntd(round);
     });
 }
 
@@ -78,17 +98,21 @@ bool defer(int fd, accel_socket& s) noexcept {
     if (!enabled() || s.listener.load(std::memory_order_relaxed)) return false;
     // Another process holding the socket waits without our flush.
     if (s.sh->app_refs.load(std::memory_order_relaxed) > 1) return false;
-    // A sleeping worker would need waking: the clear costs a system call
-    // either way, and ours is the exact one.
-    if (s.ch->worker_asleep()) return false;
     // Marked before it enters the set: a flush that takes the entry at once
     // finds the mark to clear (marked after, the socket would stay marked
     // with no entry, and no later read would add one).
-    if (!s.clear_deferred.exchange(true, std::memory_order_relaxed) && !add(fd)) {
+    const bool marked = s.clear_deferred.exchange(true, std::memory_order_relaxed);
+    s.deferred_fd.store(fd, std::memory_order_relaxed);
+    if (!marked && !add(&s)) {
         s.clear_deferred.store(false, std::memory_order_relaxed);
         return false;
     }
-    s.ch->ring(shm::ring_kind::clear_rx, s.id);
+    // The doorbell never waits and never wakes a sleeping worker (that would
+    // cost the system call we save): unrung, or unserved while the worker
+    // sleeps, the clear is this process's, at its next wait. An awake worker
+    // is asked each time, so an app that waits without libshunt (a raw
+    // system call) sees a stale readability only until the worker's next loop.
+    if (!marked || !s.ch->worker_asleep()) (void)s.ch->hint(shm::ring_kind::clear_rx, s.id);
     return true;
 }
 
@@ -99,13 +123,12 @@ void flush_slow() noexcept {
     if (pending_count.load(std::memory_order_acquire) == 0) return;
     const int high = g_high.load(std::memory_order_relaxed);
     for (int i = 0; i < high; ++i) {
-        const int v = g_slots[i].exchange(0, std::memory_order_relaxed);
-        if (v == 0) continue;
+        accel_socket* s = g_slots[i].exchange(nullptr, std::memory_order_relaxed);
+        if (!s) continue;
         pending_count.fetch_sub(1, std::memory_order_relaxed);
-        // The fd may have been closed since, or name another socket now:
-        // settling whatever it names is right either way (a readable fd
-        // with nothing to read is stale whichever socket it is).
-        if (accel_socket* s = fd_table::get(v - 1)) settle(v - 1, *s);
+        // The socket may be closed since, even recycled for another: its
+        // mark says whether anything is left to settle.
+        settle(*s);
     }
 }
 

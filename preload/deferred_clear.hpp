@@ -13,8 +13,9 @@
 // epoll_pwait2, and the blocking waits of its own socket calls) first clears
 // what this process left (flush), so a wait never returns a readability
 // that is not there. Another process could see it, so a read defers only
-// for a socket no other process holds (app_refs == 1), and never while the
-// worker sleeps (its doorbell would cost a system call too).
+// for a socket no other process holds (app_refs == 1). The doorbell never
+// wakes a sleeping worker (that would cost a system call too): the clear is
+// then this process's own, at its next wait, at most one per socket.
 //
 // SHUNT_EPOLL=kernel keeps the exact path of before: the read clears at once.
 //
@@ -36,7 +37,7 @@ bool defer(int fd, accel_socket& s) noexcept;
 
 // Whether s has a clear left to the worker that no wait has settled yet: a
 // non-blocking read that finds the ring empty then returns EAGAIN without
-// clearing (the worker is at it).
+// clearing (defer again: the worker is asked once more).
 inline bool outstanding(const accel_socket& s) noexcept {
     return s.clear_deferred.load(std::memory_order_relaxed);
 }

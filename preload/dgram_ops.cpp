@@ -145,7 +145,7 @@ result<ssize_t> op_dgram_recv(int fd, accel_socket& s, const iovec* iov, int iov
             return 0;
         }
         // Empty: clear readability, then look again (but see op_recv).
-        if (nonblock && deferred_clear::outstanding(s)) {
+        if (nonblock && deferred_clear::outstanding(s) && deferred_clear::defer(fd, s)) {
             if (s.rx.readable() > 0) continue;
         } else if (clear_readable(fd, s, [&s] { return s.rx.readable() > 0; })) {
             continue;

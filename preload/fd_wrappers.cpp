@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "preload/channel.hpp"
+#include "preload/epoll_fast.hpp"
 #include "preload/fd_table.hpp"
 #include "preload/real.hpp"
 #include "preload/socket_ops.hpp"
@@ -68,6 +69,7 @@ long close_range_keeping_own(unsigned first, unsigned last, int flags) {
     }
     if (r == 0 && from <= last) r = shm::sys::raw(SYS_close_range, from, last, 0);
     for (accel_socket* s : closed) op_release(s);
+    epoll_fast::fds_closed(first, last);
     return r;
 }
 
@@ -86,6 +88,7 @@ SHUNT_EXPORT int close(int fd) {
             errno = EBADF;
             return -1;
         }
+        epoll_fast::fd_closed(fd);
         return real::close(fd);
     }
     const long r = shm::sys::close(fd);
@@ -130,8 +133,12 @@ int fcntl_common(decltype(real::fcntl) fn, int fd, int cmd, void* arg) {
                                     : fn(fd, cmd, arg);
     if (r < 0) return r;
     accel_socket* s = fd_table::get(fd);
-    if (!s) return r;
+    if (!s) {
+        if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) epoll_fast::fd_duplicated(fd);
+        return r;
+    }
     if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
+        epoll_fast::fd_duplicated(fd);
         (void)dup_into(r, s);
     } else if (cmd == F_SETFL) {
         s->nonblocking.store((reinterpret_cast<long>(arg) & O_NONBLOCK) != 0, std::memory_order_relaxed);
@@ -159,6 +166,7 @@ SHUNT_EXPORT int fcntl64(int fd, int cmd, ...) {
 
 SHUNT_EXPORT int dup(int fd) {
     const int r = fd_table::get(fd) ? raw_result(shm::sys::raw(SYS_dup, fd)) : real::dup(fd);
+    if (r >= 0) epoll_fast::fd_duplicated(fd);
     if (r >= 0)
         if (accel_socket* s = fd_table::get(fd)) (void)dup_into(r, s);
     return r;
@@ -169,6 +177,8 @@ SHUNT_EXPORT int dup2(int oldfd, int newfd) {
     const int r = fd_table::get(oldfd) || fd_table::get(newfd) ? raw_result(shm::sys::raw(SYS_dup2, oldfd, newfd))
                                                                : real::dup2(oldfd, newfd);
     if (r < 0 || oldfd == newfd) return r;
+    epoll_fast::fd_duplicated(oldfd);
+    epoll_fast::fd_closed(newfd);
     replaced(newfd);
     if (accel_socket* s = fd_table::get(oldfd)) (void)dup_into(newfd, s);
     return r;
@@ -180,6 +190,8 @@ SHUNT_EXPORT int dup3(int oldfd, int newfd, int flags) {
                       ? raw_result(shm::sys::raw(SYS_dup3, oldfd, newfd, flags))
                       : real::dup3(oldfd, newfd, flags);
     if (r < 0) return r;
+    epoll_fast::fd_duplicated(oldfd);
+    epoll_fast::fd_closed(newfd);
     replaced(newfd);
     if (accel_socket* s = fd_table::get(oldfd)) (void)dup_into(newfd, s);
     return r;

@@ -12,6 +12,7 @@
 
 #include "preload/channel.hpp"
 #include "preload/deferred_clear.hpp"
+#include "preload/epoll_fast.hpp"
 #include "preload/exec_handover.hpp"
 #include "preload/fd_table.hpp"
 #include "preload/real.hpp"
@@ -38,8 +39,11 @@ pid_t counted_fork(Fork&& do_fork) {
         counted.push_back(s);
         s->sh->app_refs.fetch_add(1, std::memory_order_relaxed);
     });
-    // The child waits without this process's flush: nothing stale goes with it.
+    // The child waits without this process's flush: nothing stale goes with
+    // it. Its epoll_ctl calls change sets this process follows: they take
+    // the kernel path (both sides).
     deferred_clear::flush();
+    epoll_fast::process_forked();
     const pid_t pid = do_fork();
     if (pid < 0) {
         const int saved = errno;
@@ -94,6 +98,7 @@ int exec_with_handover(char* const* envp, Exec&& exec) {
 template <typename Spawn>
 int spawn_with_handover(char* const* envp, Spawn&& spawn) {
     deferred_clear::flush();  // the child shares the sockets: app_refs grows
+    epoll_fast::process_forked();
     std::string entry = handover::prepare(true);
     std::vector<char*> env = handover::environment(envp ? envp : environ, entry);
     const int bypass = shunt_spawning;

@@ -407,7 +407,7 @@ result<ssize_t> op_recv(int fd, accel_socket& s, const iovec* iov, int iovcnt, i
         if (!(st & (shm::st_connected | shm::st_connecting))) return err(ENOTCONN);
         // Empty: clear readability, then look again. A non-blocking read
         // leaves a clear it handed to the worker to the worker.
-        if (nonblock && deferred_clear::outstanding(s)) {
+        if (nonblock && deferred_clear::outstanding(s) && deferred_clear::defer(fd, s)) {
             if (s.rx.readable() > 0) continue;
         } else if (clear_readable(fd, s, [&s] { return s.rx.readable() > 0; })) {
             continue;

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "preload/epoll_fast.hpp"
 #include "preload/app_lock.hpp"
 #include "preload/channel.hpp"
 #include "preload/socket_ops.hpp"
@@ -226,6 +227,8 @@ result<int> op_ioctl(int, accel_socket& s, unsigned long req, void* arg) {
 
 void op_release(accel_socket* s) {
     if (s->fd_refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    epoll_fast::socket_gone(s);  // the kernel drops its registrations with the file
+    s->clear_deferred.store(false, std::memory_order_relaxed);  // nothing left to settle here
     // A listener on both stacks: this process's private fds go with its last fd.
     if (s->kernel_fd >= 0) shm::sys::close(s->kernel_fd);
     if (s->notify_fd >= 0) shm::sys::close(s->notify_fd);
