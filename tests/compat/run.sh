@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# The compatibility suite: every case runs twice in the lab, once on the
-# kernel path (the program on the host, talking to the peer host over the
-# kernel-only link) and once through shunt (the program under `shunt run`,
-# talking to the peer over shuntd's wire). What the programs observed is
-# compared; the kernel is the oracle.
+# The compatibility suite: every case runs three times in the lab, once on
+# the kernel path (the program on the host, talking to the peer host over
+# the kernel-only link) and twice through shunt (the program under `shunt
+# run`, talking to the peer over shuntd's wire), with SHUNT_EPOLL=fast and
+# =kernel. What the programs observed is compared; the kernel is the oracle.
 #
 #   tests/compat/run.sh [--only REGEX] [--exclude REGEX] [--results DIR]
 #
-# Prints a table (case, kernel, shunt, match), writes it with every
+# Prints a table (case, kernel, shunt, shunt with SHUNT_EPOLL=kernel, match), writes it with every
 # observation to DIR (default tests/compat/results/) as text and JSON, and
 # ends with "N passed, N failed, N skipped". Exit 0 when nothing failed.
 # A case whose program is not installed is skipped, never passed.
@@ -48,7 +48,9 @@ json="$results/latest.json"
 obs="$results/observations"
 rm -rf "$obs"; mkdir -p "$obs"
 passed=0 failed=0 skipped=0 case_index=0
-printf '%-28s %-10s %-10s %s\n' CASE KERNEL SHUNT MATCH | tee "$table"
+# Through shunt twice: SHUNT_EPOLL=fast (the default: readiness from shared
+# memory, docs/libshunt.md) and =kernel (the notify fds alone).
+printf '%-28s %-10s %-10s %-10s %s\n' CASE KERNEL SHUNT EPOLL=KERN MATCH | tee "$table"
 echo '{"cases":[' > "$json"
 first=1
 # run_case NAME OUT ERR: the case in a background subshell with a 120 s watchdog
@@ -86,30 +88,39 @@ for c in "${CASES[@]}"; do
     [ -n "$exclude" ] && [[ $name =~ $exclude ]] && continue
     why=$(needs_"$name" 2>/dev/null) || true
     if [ -n "$why" ]; then
-        printf '%-28s %-10s %-10s %s\n' "$name" - - "skip ($why)" | tee -a "$table"
+        printf '%-28s %-10s %-10s %-10s %s\n' "$name" - - - "skip ($why)" | tee -a "$table"
         skipped=$((skipped + 1)); match=skip
     else
         # Each run of each case gets ports of its own (a case runs in a subshell).
         case_index=$((case_index + 1))
-        mode_kernel; PORT_BASE=$((20000 + 20 * case_index))
+        mode_kernel; PORT_BASE=$((20000 + 30 * case_index))
         run_case "$name" "$obs/$name.kernel" "$obs/$name.kernel.err"; kr=$?
-        mode_shunt; PORT_BASE=$((20010 + 20 * case_index))
-        before=$(shunt_segments)
-        run_case "$name" "$obs/$name.shunt" "$obs/$name.shunt.err"; sr=$?
-        after=$(shunt_segments)
-        # The workers publish their counters every 100 ms: a short case may end first.
-        [ "$before" = "$after" ] && { sleep 0.3; after=$(shunt_segments); }
-        echo "exit $kr" >> "$obs/$name.kernel"; echo "exit $sr" >> "$obs/$name.shunt"
-        if [ "$before" = "$after" ]; then
-            match="NO (not accelerated: shuntd carried no segment)"; failed=$((failed + 1))
-        elif [ "$(wc -l < "$obs/$name.kernel")" -gt 1 ] && cmp -s "$obs/$name.kernel" "$obs/$name.shunt"; then
-            match=yes; passed=$((passed + 1))
-        else
-            match=NO; failed=$((failed + 1))
-        fi
-        printf '%-28s %-10s %-10s %s\n' "$name" "$(summary "$obs/$name.kernel")" "$(summary "$obs/$name.shunt")" \
-            "$match" | tee -a "$table"
-        [ "$match" = NO ] && diff "$obs/$name.kernel" "$obs/$name.shunt" | head -n 12 | sed 's/^/    /'
+        echo "exit $kr" >> "$obs/$name.kernel"
+        match=yes
+        for epoll in fast kernel; do
+            out="$obs/$name.shunt"
+            [ $epoll = kernel ] && out="$obs/$name.shunt-epoll-kernel"
+            mode_shunt; PORT_BASE=$((20010 + 30 * case_index))
+            [ $epoll = kernel ] && PORT_BASE=$((20020 + 30 * case_index))
+            export SHUNT_EPOLL=$epoll
+            before=$(shunt_segments)
+            run_case "$name" "$out" "$out.err"; sr=$?
+            after=$(shunt_segments)
+            # The workers publish their counters every 100 ms: a short case may end first.
+            [ "$before" = "$after" ] && { sleep 0.3; after=$(shunt_segments); }
+            unset SHUNT_EPOLL
+            echo "exit $sr" >> "$out"
+            if [ "$before" = "$after" ]; then
+                match="NO (not accelerated with SHUNT_EPOLL=$epoll: shuntd carried no segment)"
+            elif ! { [ "$(wc -l < "$obs/$name.kernel")" -gt 1 ] && cmp -s "$obs/$name.kernel" "$out"; }; then
+                [ "$match" = yes ] && match="NO (SHUNT_EPOLL=$epoll)"
+                diff "$obs/$name.kernel" "$out" | head -n 12 | sed 's/^/    /' > "$out.diff"
+            fi
+        done
+        if [ "$match" = yes ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+        printf '%-28s %-10s %-10s %-10s %s\n' "$name" "$(summary "$obs/$name.kernel")" "$(summary "$obs/$name.shunt")" \
+            "$(summary "$obs/$name.shunt-epoll-kernel")" "$match" | tee -a "$table"
+        cat "$obs/$name".shunt*.diff 2>/dev/null || true
     fi
     [ $first = 1 ] || echo ',' >> "$json"
     first=0
@@ -120,7 +131,8 @@ def read(p):
     return open(p).read() if os.path.exists(p) else None
 print(json.dumps({"case": name, "proves": what, "match": match,
                   "kernel": read(os.path.join(obs, name + ".kernel")),
-                  "shunt": read(os.path.join(obs, name + ".shunt"))}), end="")
+                  "shunt": read(os.path.join(obs, name + ".shunt")),
+                  "shunt_epoll_kernel": read(os.path.join(obs, name + ".shunt-epoll-kernel"))}), end="")
 PY
 done
 echo "]}" >> "$json"
