@@ -144,7 +144,7 @@ pair_order() { if (( $1 % 2 == 0 )); then echo "kernel shunt"; else echo "shunt 
 # ---- system calls of a server ---------------------------------------------------
 # The calls counted one by one (the rest are only in the total); perf stat
 # counts the raw_syscalls and syscalls tracepoints of every thread of PID.
-SYSCALL_NAMES="read write readv writev recvfrom sendto recvmsg sendmsg epoll_wait epoll_pwait poll ppoll select futex accept4 close sendfile64"
+SYSCALL_NAMES="read write readv writev recvfrom sendto recvmsg sendmsg epoll_wait epoll_pwait poll ppoll select futex sched_yield accept4 close openat newfstatat sendfile64"
 syscalls_start() {  # syscalls_start PID: counting until syscalls_stop
     local ev=raw_syscalls:sys_enter n
     for n in $SYSCALL_NAMES; do ev="$ev,syscalls:sys_enter_$n"; done

@@ -83,7 +83,7 @@ void settle(accel_socket& s) noexcept {
             __builtin_ia32_pause();
             return round < 512;
         }
-        return wait_for_shuntd(round);
+        return wait_for_shuntd(s.sh->rx_armed, round);
     });
 }
 

@@ -315,9 +315,11 @@ int fast(int epfd, epoll_event* events, int max, bool may_spin) noexcept {
         set->unlock();
         return -1;
     }
-    if (set->kernel_members) {
+    {
+        // Every period the kernel looks too, kernel fds or not: what shared
+        // memory cannot show (shuntd gone, its end closed) shows there.
         const std::uint64_t now = now_ns();
-        if (++set->calls % k_kernel_every == 0 || now - set->kernel_look_ns >= k_kernel_after_ns) {
+        if ((set->kernel_members && ++set->calls % k_kernel_every == 0) || now - set->kernel_look_ns >= k_kernel_after_ns) {
             set->kernel_look_ns = now;
             set->unlock();
             // The kernel's turn: exact after the flush; its answer, if any, is

@@ -6,10 +6,11 @@
 // kernel first (the kernel's set stays complete and exact), and this process
 // keeps, beside it, the registrations of accelerated sockets in the sets it
 // created itself. A wait then
-//   1. every 64th call, or 1 ms after the last look, when the set holds
-//      kernel fds: asks the kernel without waiting (after deferred_clear::
+//   1. 1 ms after the last look (and every 64th call when the set holds
+//      kernel fds): asks the kernel without waiting (after deferred_clear::
 //      flush, so its answer is exact) and returns its answer if it has one,
-//      so kernel fds are never starved by busy accelerated ones;
+//      so kernel fds are never starved by busy accelerated ones, and what
+//      shared memory cannot show (shuntd gone) still shows;
 //   2. reads the readiness of the set's accelerated sockets from their shared
 //      state (bytes in the receive ring, connections to accept, room to
 //      send), level-triggered as the kernel reports the notify fd, starting

@@ -84,24 +84,27 @@ inline std::uint32_t status_of(const accel_socket& s) {
 // The daemon's pending error, consumed (as the kernel's sock_error()).
 inline int take_error(accel_socket& s) { return s.sh->so_error.exchange(0, std::memory_order_relaxed); }
 
-// How long the app waits for shuntd's step on rx_armed (a send, or a clear
-// the app left it): shuntd makes it within one step of its worker, a system
-// call of about 1 to 3 us, so spin that long (a pause is about 30 ns on this
-// kind of VM), then yield, then nap; false (give up) after about 100 ms (a
-// stopped or dying daemon).
-inline bool wait_for_shuntd(int round) {
-    constexpr int spins = 256;
+// How the app waits for shuntd's step on rx_armed (a send, or a clear the
+// app left it): shuntd makes it within one step of its worker, a system call
+// of about 1 to 3 us, so spin that long (a pause is about 30 ns on this kind
+// of VM). A worker that has not ended it by then was preempted, most often
+// by this very app, woken by its send: yield to it a few times (it is likely
+// on this CPU's queue), then sleep on the word until shuntd ends the step
+// (it wakes us: rx_flag::app_sleep_on_step); false (give up) after about
+// 100 ms (a stopped or dying daemon).
+inline bool wait_for_shuntd(std::atomic<std::uint32_t>& word, int round) {
+    constexpr int spins = 256, yields = 64;
     if (round < spins) {
         __builtin_ia32_pause();
         return true;
     }
-    if (round < spins + 1000) {
+    if (round < spins + yields) {
         sched_yield();
         return true;
     }
-    if (round < spins + 1000 + 100) {
-        const timespec ts{0, 1000000};
-        nanosleep(&ts, nullptr);
+    if (round < spins + yields + 100) {
+        const timespec ms{0, 1000000};
+        shm::rx_flag::app_sleep_on_step(word, ms);
         return true;
     }
     return false;
@@ -109,15 +112,21 @@ inline bool wait_for_shuntd(int round) {
 
 // The fd stops being readable: drains shuntd's byte(s) and moves rx_armed
 // to idle (shm/rx_armed.hpp; a step of shuntd's on the word is waited for
-// as `wait` says, so no byte is left behind), then looks again at
-// `still_ready`. If something arrived meanwhile the fd is made readable
-// again (rearm_rx). Returns whether something is ready after all.
-template <typename Ready, typename Wait = bool (*)(int)>
-inline bool clear_readable(int fd, accel_socket& s, Ready still_ready, Wait wait = wait_for_shuntd) {
+// as `wait(round)` says, by default wait_for_shuntd, so no byte is left
+// behind), then looks again at `still_ready`. If something arrived meanwhile
+// the fd is made readable again (rearm_rx). Returns whether something is
+// ready after all.
+template <typename Ready, typename Wait>
+inline bool clear_readable(int fd, accel_socket& s, Ready still_ready, Wait wait) {
     shm::rx_flag::app_clear(s.sh->rx_armed, [fd] { shm::notify_drain_readable(fd); }, wait);
     if (!still_ready()) return false;
     if (shm::rx_flag::app_request_rearm(s.sh->rx_armed)) s.ch->ring(shm::ring_kind::rearm_rx, s.id);
     return true;
+}
+
+template <typename Ready>
+inline bool clear_readable(int fd, accel_socket& s, Ready still_ready) {
+    return clear_readable(fd, s, still_ready, [&s](int round) { return wait_for_shuntd(s.sh->rx_armed, round); });
 }
 
 // Makes the fd unwritable, then looks at the ring again (the seq_cst fence

@@ -2,9 +2,11 @@
 // notify fd is readable while it holds a byte shuntd sent, and both sides
 // agree through this word on whether such a byte is there.
 //
-// The low three bits are the state; the bits above count the bytes shuntd has
-// sent, so that an app's compare-exchange fails when a byte went out after
-// it looked (no ABA between the app's drain and its clear):
+// The low three bits are the state; the next is the `waiter` flag (an app
+// thread sleeps on the word, FUTEX_WAIT, until shuntd's step ends: shuntd
+// then FUTEX_WAKEs it); the bits above count the bytes shuntd has sent, so
+// that an app's compare-exchange fails when a byte went out after it looked
+// (no ABA between the app's drain and its clear):
 //   idle     no byte; shuntd sends one when something becomes readable.
 //   sending  shuntd claimed the send and is making it (within one worker
 //            step); the app waits for it rather than drain a byte that is
@@ -28,13 +30,18 @@
 // spoils that app's own readiness.
 #pragma once
 
+#include <time.h>
+
 #include <atomic>
+#include <climits>
 #include <cstdint>
+
+#include "shm/futex.hpp"
 
 namespace shunt::shm::rx_flag {
 
 constexpr std::uint32_t idle = 0, sending = 1, armed = 2, rearm = 3, clearing = 4;
-constexpr std::uint32_t state_mask = 7, one_sent = 8;
+constexpr std::uint32_t state_mask = 7, waiter = 8, one_sent = 16;
 
 constexpr std::uint32_t state(std::uint32_t v) { return v & state_mask; }
 constexpr std::uint32_t with_state(std::uint32_t v, std::uint32_t st) { return (v & ~state_mask) | st; }
@@ -58,13 +65,20 @@ inline bool daemon_claim(std::atomic<std::uint32_t>& f, bool new_edge, std::uint
     }
 }
 
+// Ends shuntd's step: the word becomes `next`, and an app thread that
+// announced it sleeps on it meanwhile (waiter) is woken. The exchange pairs
+// with the app's compare-exchange that set `waiter`: one of them sees the other.
+inline void daemon_end_step(std::atomic<std::uint32_t>& f, std::uint32_t next) {
+    if (f.exchange(next & ~waiter, std::memory_order_seq_cst) & waiter) futex_wake(&f, INT_MAX);
+}
+
 // shuntd, after a claim: armed (one more byte counted) when it sent, else
 // back to what was there (idle for a rearm nothing justifies any more).
 inline void daemon_finish(std::atomic<std::uint32_t>& f, std::uint32_t was, bool sent) {
     std::uint32_t next;
     if (sent) next = with_state(was + one_sent, armed);
     else next = state(was) == rearm ? with_state(was, idle) : was;
-    f.store(next, std::memory_order_seq_cst);
+    daemon_end_step(f, next);
 }
 
 // shuntd, for a deferred clear: claims the drain of the app's end when the
@@ -84,7 +98,19 @@ inline bool daemon_claim_clear(std::atomic<std::uint32_t>& f, std::uint32_t& was
 // sent stays, so an app's compare-exchange on an older armed value fails),
 // else armed as before.
 inline void daemon_finish_clear(std::atomic<std::uint32_t>& f, std::uint32_t was, bool drained) {
-    f.store(drained ? with_state(was, idle) : was, std::memory_order_seq_cst);
+    daemon_end_step(f, drained ? with_state(was, idle) : was);
+}
+
+// The app, waiting for shuntd's step (sending, clearing) to end: announces
+// it (waiter) and sleeps on the word for at most `timeout`. Returns at once
+// if the step has ended. A thread preempted by the very app its send woke
+// gets the CPU back this way, where a spin or a yield may not give it.
+inline void app_sleep_on_step(std::atomic<std::uint32_t>& f, const timespec& timeout) {
+    std::uint32_t v = f.load(std::memory_order_seq_cst);
+    const std::uint32_t st = state(v);
+    if (st != sending && st != clearing) return;
+    if (!(v & waiter) && !f.compare_exchange_strong(v, v | waiter, std::memory_order_seq_cst)) return;
+    (void)futex_wait(&f, v | waiter, &timeout);
 }
 
 // The app: readability ends. Drains the fd's byte(s) (drain()) and moves the

@@ -262,5 +262,28 @@ TEST_F(RxArmed, ThreadsClearingTogetherLeaveNothingStale) {
     EXPECT_FALSE(app_readable());
 }
 
+// An app thread waiting for shuntd's send sleeps on the word (the waiter
+// flag) and shuntd's finish wakes it: the word is never left with the flag.
+TEST_F(RxArmed, AppSleepsOnTheStepAndTheDaemonWakesIt) {
+    std::uint32_t was = 0;
+    ASSERT_TRUE(rf::daemon_claim(flag, false, was));
+    std::atomic<bool> woke{false};
+    std::thread app([&] {
+        const timespec long_enough{30, 0};
+        rf::app_sleep_on_step(flag, long_enough);
+        woke.store(true);
+    });
+    while (!(flag.load() & rf::waiter)) std::this_thread::yield();  // asleep (or about to be)
+    EXPECT_FALSE(woke.load());
+    notify_signal_readable(fds[1]);
+    rf::daemon_finish(flag, was, true);
+    app.join();  // woken by the finish, not by the 30 s timeout
+    EXPECT_TRUE(woke.load());
+    EXPECT_EQ(rf::state(flag), rf::armed);
+    EXPECT_EQ(flag.load() & rf::waiter, 0u);
+    const timespec none{0, 0};
+    rf::app_sleep_on_step(flag, none);  // no step in progress: returns at once
+}
+
 }  // namespace
 }  // namespace shunt::shm
