@@ -87,8 +87,7 @@ void forget(int fd) {
     g_live.fetch_sub(1, std::memory_order_relaxed);
 }
 
-// Every registration of `s` in every set goes (its last fd closed: the
-// kernel drops the registrations with the file).
+// f(set) for every set ever made (in use or not).
 template <typename F>
 void each_set(F&& f) {
     std::lock_guard lk(g_all_mu);
@@ -250,6 +249,8 @@ void process_forked() noexcept {
     });
 }
 
+// Every registration of `s` in every set goes (its last fd closed: the
+// kernel drops the registrations with the file).
 void socket_gone(const void* s) noexcept {
     if (g_live.load(std::memory_order_relaxed) == 0) return;
     each_set([s](epoll_set& set) {
