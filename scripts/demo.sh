@@ -49,6 +49,6 @@ cat <<EOF
 
 The lab is still up. Try:
   $shunt lab peer -- ping $SHUNT_LAB_DAEMON_IP
-  $shuntctl stats          (with SHUNT_ADMIN_SOCKET=$SHUNT_ADMIN_SOCKET)
+  $shuntctl stats          (it finds the lab's shuntd)
   ./dev lab down           removes everything the lab made
 EOF

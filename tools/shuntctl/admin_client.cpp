@@ -1,17 +1,58 @@
 #include "tools/shuntctl/admin_client.hpp"
 
+#include <dirent.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
+#include <vector>
 
 namespace shunt::ctl {
 
-std::string default_admin_path() {
-    const char* e = std::getenv("SHUNT_ADMIN_SOCKET");
-    return e && *e ? e : "/run/shunt/admin.sock";
+namespace {
+
+constexpr const char* k_system_admin = "/run/shunt/admin.sock";
+
+// A daemon takes connections on path (nothing is sent: it drops the
+// connection when it reads an end without a request).
+bool answers(const std::string& path) {
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    if (path.size() >= sizeof sa.sun_path) return false;
+    std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+    close(fd);
+    return ok;
+}
+
+}  // namespace
+
+result<std::string> default_admin_path() {
+    if (const char* e = std::getenv("SHUNT_ADMIN_SOCKET"); e && *e) return std::string(e);
+    if (answers(k_system_admin)) return std::string(k_system_admin);
+    const char* d = std::getenv("SHUNT_LAB_RUN_DIR");
+    const std::string labs = d && *d ? d : "/run/shunt-lab";
+    std::vector<std::string> live;
+    if (DIR* dir = opendir(labs.c_str())) {
+        while (const dirent* ent = readdir(dir)) {
+            if (ent->d_name[0] == '.') continue;
+            const std::string p = labs + "/" + ent->d_name + "/admin.sock";
+            if (answers(p)) live.push_back(p);
+        }
+        closedir(dir);
+    }
+    if (live.size() == 1) return live[0];
+    if (live.empty()) return std::string(k_system_admin);
+    std::sort(live.begin(), live.end());
+    std::string names;
+    for (const auto& p : live) names += (names.empty() ? "" : ", ") + p;
+    return make_error(EEXIST, "several shuntd run (" + names + "); choose one with --socket or SHUNT_ADMIN_SOCKET");
 }
 
 result<int> admin_open(const std::string& path, const std::string& request) {
@@ -25,7 +66,8 @@ result<int> admin_open(const std::string& path, const std::string& request) {
         const int e = errno;
         close(fd);
         if (e == ENOENT || e == ECONNREFUSED)
-            return make_error(e, "shuntd is not running (no daemon at " + path + ")");
+            return make_error(e, "shuntd is not running (no daemon at " + path +
+                                     (path == k_system_admin ? ", nor in a lab under $SHUNT_LAB_RUN_DIR or /run/shunt-lab)" : ")"));
         if (e == EACCES || e == EPERM)
             return make_error(EACCES, "access denied to " + path + " (not in the admin group?)");
         return make_error(e, "cannot connect to " + path + ": " + std::strerror(e));

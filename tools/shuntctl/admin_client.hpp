@@ -8,8 +8,13 @@
 
 namespace shunt::ctl {
 
-// Default: $SHUNT_ADMIN_SOCKET, else /run/shunt/admin.sock.
-std::string default_admin_path();
+// The admin socket to ask when --socket is not given: $SHUNT_ADMIN_SOCKET;
+// else the system shuntd's (/run/shunt/admin.sock) when it answers; else
+// the one lab whose shuntd answers (`shunt lab up`: DIR/NAME/admin.sock,
+// DIR from $SHUNT_LAB_RUN_DIR, default /run/shunt-lab); else the system's
+// path (whose connect then says shuntd is not running). Several labs
+// answering and no system shuntd: an error naming them (EEXIST).
+[[nodiscard]] result<std::string> default_admin_path();
 
 // Sends `request` and returns the reply. Errors say whether the daemon is not
 // running (ENOENT/ECONNREFUSED) or access was denied (EACCES).

@@ -45,8 +45,10 @@ Commands:
 'shuntctl COMMAND --help' describes each command and its options.
 
 Options:
-  --socket PATH   admin socket (default: $SHUNT_ADMIN_SOCKET, else
-                  /run/shunt/admin.sock; `shunt lab env` sets it for the lab)
+  --socket PATH   admin socket (default: $SHUNT_ADMIN_SOCKET; else the
+                  system shuntd's, /run/shunt/admin.sock, when it runs;
+                  else the one lab's whose shuntd runs, under
+                  $SHUNT_LAB_RUN_DIR or /run/shunt-lab; several: an error)
   --json          print the daemon's JSON document instead of tables
   -h, --help      this text;  -V, --version  shuntctl's version
 
@@ -190,7 +192,7 @@ bool parse_seconds(const std::string& s, double* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string socket_path = shunt::ctl::default_admin_path();
+    std::string socket_path;  // --socket, else found once the arguments are read
     std::string command;
     bool json = false, reset = false, want_help = false;
     shunt::ctl::socket_filter filter;
@@ -307,6 +309,11 @@ int main(int argc, char** argv) {
         return usage_error("--state/--port/--pid/--proto belong to 'sockets'", command);
     if (json && (command == "metrics" || command == "watch" || command == "capture"))
         return usage_error("'" + command + "' has no JSON form", command);
+    if (socket_path.empty()) {
+        auto found = shunt::ctl::default_admin_path();
+        if (!found) return usage_error(found.err().describe());
+        socket_path = *found;
+    }
 
     if (command == "metrics") {
         std::vector<json_value> docs;
