@@ -43,6 +43,7 @@ CASES=(
   "probe_linger_zero|SO_LINGER 0 resets, a plain close sends FIN after every byte"
   "probe_dup_fork|dup'ed fds share a socket; a forked child uses it; its close leaves the parent's open"
   "probe_epoll_mixed|epoll over a socket and a pipe: LT, ET, ONESHOT, nested epoll"
+  "probe_poll_select|poll, ppoll and select over sockets alone and with a pipe: before and after data, partial and whole reads, POLLOUT, negative fds"
   "probe_epoll_level|level-triggered epoll: partial and whole reads, MOD, DEL, close with a dup open, fairness, a pipe beside a busy socket, a forked child"
   "probe_sockopts|socket options read back as the kernel reports them, invalid values refused"
   "probe_rcvtimeo|SO_RCVTIMEO bounds a blocking recv with EAGAIN"
@@ -462,7 +463,7 @@ PY
 
 # --- semantic probes -------------------------------------------------------------
 for p in nonblocking_connect connect_refused eagain peek_waitall half_close reset_by_peer linger_zero \
-         dup_fork epoll_mixed epoll_level sockopts rcvtimeo threads high_fd_select udp exec_inherit close_all splice epoll_exclusive signal_reentry stdio children sndtimeo stray_calls etimedout; do
+         dup_fork epoll_mixed epoll_level poll_select sockopts rcvtimeo threads high_fd_select udp exec_inherit close_all splice epoll_exclusive signal_reentry stdio children sndtimeo stray_calls etimedout; do
     eval "needs_probe_$p() { [ -x \"\$PROBES/$p\" ] || echo 'probe not built'; }"
     eval "case_probe_$p() { \"\${RUN[@]}\" \"\$PROBES/$p\" \"\$PEER\"; }"
 done
