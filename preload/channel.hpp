@@ -52,6 +52,8 @@ public:
     // Whether shuntd's worker announced a sleep on the command ring, so that
     // a doorbell now would cost a wake-up message (a relaxed load: a hint).
     bool worker_asleep() const { return view_.ring()->consumer_asleep.load(std::memory_order_relaxed) != 0; }
+    // SHUNT_SPIN_US: how long a blocking call spins before sleeping in the kernel.
+    unsigned spin_us() const { return spin_us_; }
     // Is the daemon still there? (a zero-timeout poll of the control socket;
     // once it says no, dead() says so too)
     bool daemon_alive() const;

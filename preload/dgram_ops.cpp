@@ -144,6 +144,7 @@ result<ssize_t> op_dgram_recv(int fd, accel_socket& s, const iovec* iov, int iov
             if (msg_flags) *msg_flags = 0;
             return 0;
         }
+        if (!nonblock && spin_until(s.ch->spin_us(), [&s] { return s.rx.readable() != 0; })) continue;
         // Empty: clear readability, then look again (but see op_recv).
         if (nonblock && deferred_clear::outstanding(s) && deferred_clear::defer(fd, s)) {
             if (s.rx.readable() > 0) continue;

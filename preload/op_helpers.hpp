@@ -84,6 +84,25 @@ inline std::uint32_t status_of(const accel_socket& s) {
 // The daemon's pending error, consumed (as the kernel's sock_error()).
 inline int take_error(accel_socket& s) { return s.sh->so_error.exchange(0, std::memory_order_relaxed); }
 
+// SHUNT_SPIN_US for a blocking call that would sleep in the kernel for data
+// or room: looks at the ring (ready()) for up to `us` microseconds first.
+// true: ready() came true (the call goes on without a system call).
+template <typename Ready>
+inline bool spin_until(unsigned us, Ready ready) {
+    if (us == 0) return false;
+    timespec t{};
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    const long long until = t.tv_sec * 1'000'000'000ll + t.tv_nsec + us * 1000ll;
+    for (unsigned i = 0;; ++i) {
+        if (ready()) return true;
+        __builtin_ia32_pause();
+        if (i % 64 == 0) {
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            if (t.tv_sec * 1'000'000'000ll + t.tv_nsec >= until) return ready();
+        }
+    }
+}
+
 // How the app waits for shuntd's step on rx_armed (a send, or a clear the
 // app left it): shuntd makes it within one step of its worker, a system call
 // of about 1 to 3 us, so spin that long (a pause is about 30 ns on this kind

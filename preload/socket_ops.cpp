@@ -217,6 +217,11 @@ result<int> op_accept(int fd, accel_socket& s, sockaddr* addr, socklen_t* len, i
         if (s.shut_rd.load(std::memory_order_relaxed)) return err(EINVAL);  // shutdown() of the listener
         // acquire: pairs with the daemon's release of accept_ready.
         if (s.sh->accept_ready.load(std::memory_order_acquire) == 0) {
+            if (!nonblock && spin_until(s.ch->spin_us(), [&s] {
+                    return s.sh->accept_ready.load(std::memory_order_acquire) > 0 ||
+                           s.shut_rd.load(std::memory_order_relaxed);
+                }))
+                continue;
             // Clear readability, then look again.
             if (!clear_readable(fd, s, [&s] { return s.sh->accept_ready.load(std::memory_order_acquire) > 0; })) {
                 if (!s.ch->daemon_alive()) return err(ECONNABORTED);
@@ -322,6 +327,10 @@ result<ssize_t> op_send(int fd, accel_socket& s, const iovec* iov, int iovcnt, i
                 s.sh->tx_pending.exchange(1, std::memory_order_relaxed) == 0)
                 s.ch->ring(shm::ring_kind::tx_ready, s.id);
         }
+        const auto quarter = static_cast<std::int64_t>(s.tx.capacity() / 4);
+        if (!nonblock && sent < want && s.tx.free_space() < quarter &&
+            spin_until(s.ch->spin_us(), [&] { return s.tx.free_space() >= quarter || (status_of(s) & shm::st_error); }))
+            continue;
         // Writable must mean "a send takes at least a quarter ring", as the
         // kernel's sk_stream_is_writeable: below that the fd stops being
         // writable now, before a poller is told it may write.
@@ -405,6 +414,10 @@ result<ssize_t> op_recv(int fd, accel_socket& s, const iovec* iov, int iovcnt, i
             return 0;
         }
         if (!(st & (shm::st_connected | shm::st_connecting))) return err(ENOTCONN);
+        if (!nonblock && spin_until(s.ch->spin_us(), [&s] {
+                return s.rx.readable() != 0 || (status_of(s) & (shm::st_rx_eof | shm::st_error));
+            }))
+            continue;
         // Empty: clear readability, then look again. A non-blocking read
         // leaves a clear it handed to the worker to the worker.
         if (nonblock && deferred_clear::outstanding(s) && deferred_clear::defer(fd, s)) {

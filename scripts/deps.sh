@@ -21,6 +21,8 @@ PKGS=(
   valgrind linux-perf python3-matplotlib
   # The shuntctl test parses `shuntctl metrics` with Prometheus's own parser.
   python3-prometheus-client
+  # e2e shunt_spin_wait counts a client's system calls with strace.
+  strace
   # ./dev fuzz: libFuzzer targets need clang and its runtime libraries.
   clang libclang-rt-14-dev
 )
