@@ -47,10 +47,17 @@ for _ in $(seq 50); do grep -q listening "$TMPDIR_E2E/echo" && break; sleep 0.1;
 note "shunt run -- CMD: a client, accelerated"
 out=$(clean build/bin/shunt run -- python3 tests/e2e/progs/echo_client.py "$peer_ip" 7800 1000000) || fail "echo client: $out"
 [ "${out%% *}" = ok ] || fail "echo client: $out"
-segs=$(clean build/bin/shuntctl --json stats | python3 -c '
+tcp_segments() {
+    clean build/bin/shuntctl --json stats | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-print(sum(p["xmit"] + p["recv"] for p in d["protocols"] if p["name"] == "tcp"))')
+print(sum(p["xmit"] + p["recv"] for p in d["protocols"] if p["name"] == "tcp"))'
+}
+for _ in $(seq 30); do  # the worker publishes its counters every 100 ms
+    segs=$(tcp_segments)
+    [ "${segs:-0}" -gt 100 ] && break
+    sleep 0.1
+done
 [ "${segs:-0}" -gt 100 ] || fail "the client did not go through shuntd (TCP segments: $segs)"
 
 note "shuntctl status finds the lab's shuntd by itself"

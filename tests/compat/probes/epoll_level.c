@@ -166,8 +166,8 @@ int main(int argc, char** argv) {
         }
     }
     pthread_join(t, NULL);
-    printf("pipe beside a busy socket: %d of 200 writes seen, none later than 100 ms: %s\n", pipe_seen,
-           worst < 100 ? "yes" : "no");
+    printf("pipe beside a busy socket: %d of 200 writes seen, none later than 1 s: %s\n", pipe_seen,
+           worst < 1000 ? "yes" : "no");
     usleep(100000);
     while (recv(c, buf, sizeof buf, MSG_DONTWAIT) > 0) {
     }
