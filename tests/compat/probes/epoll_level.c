@@ -39,15 +39,6 @@ static int show(int ep, int ms, const char* what) {
     return n;
 }
 
-/* Waits (up to 2 s) until `fd` has `want` bytes queued (its echo came back). */
-static void await_bytes(int fd, int want) {
-    for (int i = 0; i < 200; ++i) {
-        int q = 0;
-        ioctl(fd, FIONREAD, &q);
-        if (q >= want) return;
-        usleep(10000);
-    }
-}
 
 static void add(int ep, int fd, unsigned id, unsigned events) {
     struct epoll_event e = {.events = events, .data.u32 = id};
@@ -87,7 +78,7 @@ int main(int argc, char** argv) {
 
     char buf[4096];
     send(a, "hello", 5, 0);
-    await_bytes(a, 5);
+    probe_await_bytes(a, 5);
     show(ep, 1000, "echo arrived");
     printf("read 2: %zd\n", recv(a, buf, 2, 0));
     show(ep, 0, "after a partial read");
@@ -99,13 +90,13 @@ int main(int argc, char** argv) {
     epoll_ctl(ep, EPOLL_CTL_MOD, b, &e);
     show(ep, 0, "b modified to IN only");
     send(b, "x", 1, 0);
-    await_bytes(b, 1);
+    probe_await_bytes(b, 1);
     show(ep, 1000, "b's echo");
     recv(b, buf, sizeof buf, 0);
 
     SHOW("del a", epoll_ctl(ep, EPOLL_CTL_DEL, a, NULL));
     send(a, "y", 1, 0);
-    await_bytes(a, 1);
+    probe_await_bytes(a, 1);
     show(ep, 100, "a deleted, its echo waiting");
     recv(a, buf, sizeof buf, 0);
 
@@ -115,7 +106,7 @@ int main(int argc, char** argv) {
     int a2 = dup(a);
     close(a);
     send(a2, "z", 1, 0);
-    await_bytes(a2, 1);
+    probe_await_bytes(a2, 1);
     show(ep, 1000, "a closed, its dup open, echo waiting");
     recv(a2, buf, sizeof buf, 0);
     show(ep, 0, "a's echo read through the dup");
@@ -129,7 +120,7 @@ int main(int argc, char** argv) {
     a = probe_connect(argv[1], 9001);
     add(ep, a, 1, EPOLLIN);
     send(a, "1", 1, 0), send(b, "2", 1, 0), send(c, "3", 1, 0);
-    await_bytes(a, 1), await_bytes(b, 1), await_bytes(c, 1);
+    probe_await_bytes(a, 1), probe_await_bytes(b, 1), probe_await_bytes(c, 1);
     int seen[5] = {0};
     for (int i = 0; i < 12; ++i) {
         struct epoll_event ev;

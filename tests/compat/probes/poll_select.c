@@ -6,14 +6,6 @@
 #include "probe.h"
 #include <sys/select.h>
 
-static void await_bytes(int fd, int want) {
-    for (int i = 0; i < 200; ++i) {
-        int q = 0;
-        ioctl(fd, FIONREAD, &q);
-        if (q >= want) return;
-        usleep(10000);
-    }
-}
 
 static void show_poll(const char* what, struct pollfd* p, int n, int r) {
     printf("%s: %d", what, r);
@@ -37,7 +29,7 @@ int main(int argc, char** argv) {
     struct pollfd p[3] = {{a, POLLIN, 0}, {b, POLLIN | POLLOUT, 0}, {-1, POLLIN, 0}};
     show_poll("idle", p, 3, poll(p, 3, 0));
     send(a, "hello", 5, 0);
-    await_bytes(a, 5);
+    probe_await_bytes(a, 5);
     show_poll("echo on a", p, 3, poll(p, 3, 1000));
     recv(a, buf, 2, 0);
     show_poll("after a partial read", p, 3, poll(p, 3, 0));
@@ -62,7 +54,7 @@ int main(int argc, char** argv) {
     int nfds = (a > b ? a : b) + 1;
     show_select("select idle", a, b, -1, &r, &w, select(nfds, &r, &w, NULL, &tv0));
     send(b, "x", 1, 0);
-    await_bytes(b, 1);
+    probe_await_bytes(b, 1);
     FD_ZERO(&r);
     FD_ZERO(&w);
     FD_SET(a, &r);

@@ -76,6 +76,16 @@ static inline struct sockaddr_in probe_addr(const char* host, int port) {
     return a;
 }
 
+/* Waits (up to 2 s) until fd has `want` bytes queued (an echo came back). */
+static inline void probe_await_bytes(int fd, int want) {
+    for (int i = 0; i < 200; ++i) {
+        int q = 0;
+        ioctl(fd, FIONREAD, &q);
+        if (q >= want) return;
+        usleep(10000);
+    }
+}
+
 /* A blocking connection to host:port, or exit 2. */
 static inline int probe_connect(const char* host, int port) {
     struct sockaddr_in a = probe_addr(host, port);
