@@ -6,6 +6,7 @@
 #include "preload/app_lock.hpp"
 #include "preload/channel.hpp"
 #include "preload/fd_table.hpp"
+#include "preload/log.hpp"
 #include "preload/op_helpers.hpp"
 
 namespace shunt::preload::deferred_clear {
@@ -25,7 +26,10 @@ std::atomic<int> g_high{0};  // one past the highest slot ever used
 
 int read_mode() noexcept {
     const char* v = std::getenv("SHUNT_EPOLL");
-    return v && std::strcmp(v, "kernel") == 0 ? 0 : 1;
+    if (!v || !*v || std::strcmp(v, "fast") == 0) return 1;
+    if (std::strcmp(v, "kernel") == 0) return 0;
+    log_line(log_level::warn, "SHUNT_EPOLL must be fast or kernel; using fast");
+    return 1;
 }
 
 bool add(accel_socket* s) noexcept {
