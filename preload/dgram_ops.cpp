@@ -6,7 +6,6 @@
 #include <sched.h>
 
 #include "preload/app_lock.hpp"
-#include "preload/deferred_clear.hpp"
 #include "preload/op_helpers.hpp"
 #include "preload/socket_ops.hpp"
 #include "shm/datagram.hpp"
@@ -130,8 +129,7 @@ result<ssize_t> op_dgram_recv(int fd, accel_socket& s, const iovec* iov, int iov
                     shm::dgram_consume(s.rx, h);
                     // The last datagram taken: the fd stops being readable now
                     // (an edge-triggered waiter must see the next arrival).
-                    if (s.rx.readable() == 0 && shm::rx_flag::set(s.sh->rx_armed) && !deferred_clear::defer(fd, s))
-                        (void)clear_readable(fd, s, [&s] { return s.rx.readable() > 0; });
+                    if (s.rx.readable() == 0 && shm::rx_flag::set(s.sh->rx_armed)) readable_ended(fd, s);
                 }
                 fill_sockaddr(from, fromlen, h.addr, h.port);
                 if (msg_flags) *msg_flags = n < h.len ? MSG_TRUNC : 0;
@@ -145,12 +143,7 @@ result<ssize_t> op_dgram_recv(int fd, accel_socket& s, const iovec* iov, int iov
             return 0;
         }
         if (!nonblock && spin_until(s.ch->spin_us(), [&s] { return s.rx.readable() != 0; })) continue;
-        // Empty: clear readability, then look again (but see op_recv).
-        if (nonblock && deferred_clear::outstanding(s) && deferred_clear::defer(fd, s)) {
-            if (s.rx.readable() > 0) continue;
-        } else if (clear_readable(fd, s, [&s] { return s.rx.readable() > 0; })) {
-            continue;
-        }
+        if (ring_found_empty(fd, s, nonblock)) continue;
         if (nonblock) return err(EAGAIN);
         const int w = wait_fd(fd, POLLIN, timeout_ms(s.rcvtimeo));
         if (w == -EAGAIN || w == -EINTR) return err(-w);

@@ -57,8 +57,12 @@ constexpr std::uint64_t k_kernel_after_ns = 1'000'000;
 // Sets by fd number (the fd table's size); every set ever made, for the
 // fd-lifetime hooks. Sets are recycled, never freed: a thread still inside
 // a wait on a set another thread closed touches a valid object.
-std::atomic<epoll_set*>* g_table = nullptr;
-int g_size = 0;
+// The table, published once (release, in created(); every reader acquires).
+struct table {
+    std::atomic<epoll_set*>* sets;
+    int size;
+};
+std::atomic<table*> g_table{nullptr};
 std::once_flag g_once;
 std::mutex g_all_mu;
 std::vector<epoll_set*>* g_all = nullptr;
@@ -73,14 +77,17 @@ std::uint64_t now_ns() {
 }
 
 epoll_set* get(int fd) {
-    if (!g_table || static_cast<unsigned>(fd) >= static_cast<unsigned>(g_size)) return nullptr;
+    // acquire: pairs with created()'s release of the table.
+    const table* t = g_table.load(std::memory_order_acquire);
+    if (!t || static_cast<unsigned>(fd) >= static_cast<unsigned>(t->size)) return nullptr;
     // acquire: pairs with created()'s release; the set is reset before.
-    return g_table[fd].load(std::memory_order_acquire);
+    return t->sets[fd].load(std::memory_order_acquire);
 }
 
 void forget(int fd) {
     epoll_set* set = get(fd);
-    if (!set || !g_table[fd].compare_exchange_strong(set, nullptr, std::memory_order_acq_rel)) return;
+    if (!set || !g_table.load(std::memory_order_acquire)->sets[fd].compare_exchange_strong(set, nullptr, std::memory_order_acq_rel))
+        return;
     set->take();
     set->in_use = false;
     set->watches.clear();
@@ -103,13 +110,14 @@ void created(int epfd) noexcept {
     std::call_once(g_once, [] {
         fd_table::init();
         const int n = fd_table::detail::size;
-        auto* t = static_cast<std::atomic<epoll_set*>*>(std::calloc(static_cast<std::size_t>(n), sizeof(std::atomic<epoll_set*>)));
+        auto* sets = static_cast<std::atomic<epoll_set*>*>(std::calloc(static_cast<std::size_t>(n), sizeof(std::atomic<epoll_set*>)));
         g_all = new (std::nothrow) std::vector<epoll_set*>();
-        if (!t || !g_all) return;
-        g_size = n;
-        g_table = t;
+        auto* t = new (std::nothrow) table{sets, n};
+        if (!sets || !g_all || !t) return;
+        g_table.store(t, std::memory_order_release);
     });
-    if (!g_table || static_cast<unsigned>(epfd) >= static_cast<unsigned>(g_size)) return;
+    const table* t = g_table.load(std::memory_order_acquire);
+    if (!t || static_cast<unsigned>(epfd) >= static_cast<unsigned>(t->size)) return;
     forget(epfd);  // a number this process reuses: whatever it named is gone
     epoll_set* set = nullptr;
     {
@@ -140,7 +148,7 @@ void created(int epfd) noexcept {
         set->unlock();
     }
     // release: the reset set is visible before a wait can find it.
-    g_table[epfd].store(set, std::memory_order_release);
+    t->sets[epfd].store(set, std::memory_order_release);
     g_live.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -196,13 +204,16 @@ void fds_closed(unsigned first, unsigned last) noexcept {
     if (g_live.load(std::memory_order_relaxed) == 0) return;
     std::vector<int> gone;
     each_set([&](epoll_set& set) {
+        set.take();
         if (set.in_use && set.fd >= 0 && static_cast<unsigned>(set.fd) >= first && static_cast<unsigned>(set.fd) <= last)
             gone.push_back(set.fd);
+        set.unlock();
     });
     for (int fd : gone) forget(fd);
 }
 
 void fd_duplicated(int fd) noexcept {
+    if (g_live.load(std::memory_order_relaxed) == 0) return;
     epoll_set* set = get(fd);
     if (!set) return;
     set->take();

@@ -19,6 +19,7 @@
 #include "base/result.hpp"
 #include "preload/accel_socket.hpp"
 #include "preload/channel.hpp"
+#include "preload/deferred_clear.hpp"
 #include "shm/notify.hpp"
 #include "shm/rx_armed.hpp"
 #include "shm/sys.hpp"
@@ -146,6 +147,21 @@ inline bool clear_readable(int fd, accel_socket& s, Ready still_ready, Wait wait
 template <typename Ready>
 inline bool clear_readable(int fd, accel_socket& s, Ready still_ready) {
     return clear_readable(fd, s, still_ready, [&s](int round) { return wait_for_shuntd(s.sh->rx_armed, round); });
+}
+
+// A read took the last bytes of a readable socket (TCP or UDP): the fd
+// stops being readable, by shuntd's worker where it can (deferred_clear.hpp),
+// else now.
+inline void readable_ended(int fd, accel_socket& s) {
+    if (!deferred_clear::defer(fd, s)) (void)clear_readable(fd, s, [&s] { return s.rx.readable() > 0; });
+}
+
+// A read found the ring empty: readability ends, then the ring is looked at
+// again; true if bytes are there after all. A non-blocking read leaves a
+// clear it handed to the worker to the worker (and asks it once more).
+inline bool ring_found_empty(int fd, accel_socket& s, bool nonblock) {
+    if (nonblock && deferred_clear::outstanding(s) && deferred_clear::defer(fd, s)) return s.rx.readable() > 0;
+    return clear_readable(fd, s, [&s] { return s.rx.readable() > 0; });
 }
 
 // Makes the fd unwritable, then looks at the ring again (the seq_cst fence

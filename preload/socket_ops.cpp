@@ -15,7 +15,6 @@
 #include <cstring>
 
 #include "preload/app_lock.hpp"
-#include "preload/deferred_clear.hpp"
 #include "preload/fd_table.hpp"
 #include "preload/op_helpers.hpp"
 
@@ -397,8 +396,8 @@ result<ssize_t> op_recv(int fd, accel_socket& s, const iovec* iov, int iovcnt, i
             // waiter that reads no further (nginx) never sees the next edge.
             // shuntd's worker does it if it can (deferred_clear.hpp).
             if (n && !peek && s.rx.readable() == 0 && shm::rx_flag::set(s.sh->rx_armed) &&
-                !(status_of(s) & (shm::st_rx_eof | shm::st_error)) && !deferred_clear::defer(fd, s))
-                (void)clear_readable(fd, s, [&s] { return s.rx.readable() > 0; });
+                !(status_of(s) & (shm::st_rx_eof | shm::st_error)))
+                readable_ended(fd, s);
         }
         if (got == want || (got && !waitall) || (peek && got)) return static_cast<ssize_t>(got);
         const std::uint32_t st = status_of(s);
@@ -418,13 +417,7 @@ result<ssize_t> op_recv(int fd, accel_socket& s, const iovec* iov, int iovcnt, i
                 return s.rx.readable() != 0 || (status_of(s) & (shm::st_rx_eof | shm::st_error));
             }))
             continue;
-        // Empty: clear readability, then look again. A non-blocking read
-        // leaves a clear it handed to the worker to the worker.
-        if (nonblock && deferred_clear::outstanding(s) && deferred_clear::defer(fd, s)) {
-            if (s.rx.readable() > 0) continue;
-        } else if (clear_readable(fd, s, [&s] { return s.rx.readable() > 0; })) {
-            continue;
-        }
+        if (ring_found_empty(fd, s, nonblock)) continue;
         if (status_of(s) & (shm::st_rx_eof | shm::st_error)) continue;
         if (got && nonblock) return static_cast<ssize_t>(got);
         if (nonblock) return err(EAGAIN);

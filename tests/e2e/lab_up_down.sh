@@ -7,6 +7,8 @@ lab_lock
 hp=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 hp_before=$(cat $hp 2>/dev/null || echo 0)
 
+# A low soft fd limit for shuntd to raise (it inherits this shell's).
+ulimit -Sn 1024
 lab_start tlabud 231
 note "up is idempotent"
 "$SHUNT" lab up >/dev/null || fail "second lab up"
@@ -17,6 +19,12 @@ for v in SHUNT_LAB_DAEMON_IP SHUNT_LAB_PEER_IP SHUNT_LAB_PEER_NS SHUNT_LAB_KERNE
     [ -n "${!v:-}" ] || fail "shunt lab env lacks $v"
 done
 [ "$SHUNT_LAB_DAEMON_IP" = 10.231.1.1 ] || fail "daemon ip $SHUNT_LAB_DAEMON_IP"
+
+note "shuntd raised its soft fd limit to its hard one, at least (two fds per socket)"
+pid=$(cat "$SHUNT_LAB_RUN_DIR/tlabud/shuntd.pid") || fail "no shuntd pid file"
+read -r soft hard < <(awk '/^Max open files/ { print $4, $5 }' "/proc/$pid/limits")
+[ "$soft" = "$hard" ] && [ "$soft" -ge "$(ulimit -Hn)" ] ||
+    fail "shuntd's RLIMIT_NOFILE is $soft (hard $hard); it started with 1024 (hard $(ulimit -Hn))"
 
 note "kernel link works from the host namespace"
 ping -c 1 -W 2 "$SHUNT_LAB_KERNEL_PEER_IP" >/dev/null || fail "kernel link ping"

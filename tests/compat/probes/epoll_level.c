@@ -25,12 +25,7 @@ static const char* name_of(unsigned id) {
 static int show(int ep, int ms, const char* what) {
     struct epoll_event ev[8];
     int n = epoll_wait(ep, ev, 8, ms);
-    for (int i = 1; i < n; ++i)
-        for (int j = i; j > 0 && ev[j].data.u32 < ev[j - 1].data.u32; --j) {
-            struct epoll_event t = ev[j];
-            ev[j] = ev[j - 1];
-            ev[j - 1] = t;
-        }
+    probe_sort_events(ev, n);
     printf("%s: %d", what, n);
     for (int i = 0; i < n; ++i)
         printf(" [%s%s%s%s]", name_of(ev[i].data.u32), ev[i].events & EPOLLIN ? " IN" : "",

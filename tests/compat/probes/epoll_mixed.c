@@ -6,13 +6,7 @@
 static int wait_n(int ep, int ms, const char* what) {
     struct epoll_event ev[4];
     int n = epoll_wait(ep, ev, 4, ms);
-    /* The ready list's order is the kernel's business: print sorted. */
-    for (int i = 1; i < n; ++i)
-        for (int j = i; j > 0 && ev[j].data.u32 < ev[j - 1].data.u32; --j) {
-            struct epoll_event t = ev[j];
-            ev[j] = ev[j - 1];
-            ev[j - 1] = t;
-        }
+    probe_sort_events(ev, n);
     printf("%s: %d", what, n);
     for (int i = 0; i < n; ++i) printf(" [%s%s%s]", ev[i].data.u32 == 1 ? "sock" : ev[i].data.u32 == 2 ? "pipe" : "inner",
                                        ev[i].events & EPOLLIN ? " IN" : "", ev[i].events & EPOLLOUT ? " OUT" : "");

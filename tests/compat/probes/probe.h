@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -74,6 +75,17 @@ static inline struct sockaddr_in probe_addr(const char* host, int port) {
         exit(2);
     }
     return a;
+}
+
+/* epoll's ready list order is the kernel's business: sorts what a wait
+   returned by data.u32, so both runs print the same order. */
+static inline void probe_sort_events(struct epoll_event* ev, int n) {
+    for (int i = 1; i < n; ++i)
+        for (int j = i; j > 0 && ev[j].data.u32 < ev[j - 1].data.u32; --j) {
+            struct epoll_event t = ev[j];
+            ev[j] = ev[j - 1];
+            ev[j - 1] = t;
+        }
 }
 
 /* Waits (up to 2 s) until fd has `want` bytes queued (an echo came back). */
