@@ -56,7 +56,7 @@ struct engine_socket {
     bool adopted = false;        // handed to the app (open, or accept)
     bool reuseport = false;      // SO_REUSEPORT (daemon/reuseport.hpp)
     int kernel_fd = -1;          // UDP on 0.0.0.0 on both stacks: the app's kernel socket, read for it
-    bool reuseaddr = false;      // UDP: SO_REUSEADDR as the app set it (a SO_REUSEPORT member's pcb carries it anyway)
+    bool reuseaddr = false;      // SO_REUSEADDR as the app set it (a UDP SO_REUSEPORT member's pcb carries it anyway)
     reuseport_group* group = nullptr;  // the SO_REUSEPORT group it is bound through
     std::uint8_t pending_ = 0;   // notify_bits to apply at the end of the loop
     bool queued_ = false;        // on the session's flush list

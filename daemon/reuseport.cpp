@@ -63,15 +63,14 @@ void swap_pcbs(engine_socket& from, engine_socket& to) {
 
 }  // namespace
 
-int join(engine_socket& s, std::uint32_t addr_be, std::uint16_t port_be) {
+bool join(engine_socket& s, std::uint32_t addr_be, std::uint16_t port_be) {
     reuseport_group* g = find(false, addr_be, port_be);
-    if (!g) return -1;
-    if (g->uid != s.owner->who().uid) return EADDRINUSE;  // Linux: only within one uid
+    if (!g) return false;
     g->members.push_back(&s);
     s.group = g;
     s.local_addr = addr_be;
     s.local_port = port_be;
-    return 0;
+    return true;
 }
 
 void founded(engine_socket& s) {
@@ -122,14 +121,6 @@ engine_socket* pick(engine_socket* holder, const tcp_pcb* newpcb) {
     if (!g || g->listeners.size() < 2) return holder;
     return g->listeners[spread(ip4_addr_get_u32(ip_2_ip4(&newpcb->remote_ip)), newpcb->remote_port,
                                g->listeners.size())];
-}
-
-int may_bind_datagram(const engine_socket& s, std::uint32_t addr_be, std::uint16_t port_be) {
-    const reuseport_group* g = find(true, addr_be, port_be);
-    if (!g) return 0;
-    // Linux: only sockets that all set SO_REUSEPORT, of one uid. (lwIP alone
-    // would let any socket with SO_REUSEADDR in: the members' pcbs carry it.)
-    return !s.reuseport || g->uid != s.owner->who().uid ? EADDRINUSE : 0;
 }
 
 void joined_datagram(engine_socket& s) {

@@ -3,8 +3,9 @@
 // in apps of the same uid, may bind the same address and port; once they
 // listen, each new connection goes to one of the group's listeners, chosen
 // by a hash of the peer's address and port (so a client's reconnects spread
-// as on Linux). A socket without the option, or of another uid, gets
-// EADDRINUSE.
+// as on Linux). Who may bind is daemon/bind_conflict.hpp's to say (a socket
+// without the option, or of another uid, gets EADDRINUSE); join() enters a
+// socket that may into the group at its exact address.
 //
 // lwIP has one listening pcb per address and port, so a group shares one:
 // its holder owns the pcb (tcp_arg), the other listeners listen without a
@@ -34,11 +35,11 @@ struct engine_socket;
 
 namespace reuseport {
 
-// bind() of a socket with SO_REUSEPORT to a non-zero port: 0 when it joined
-// the group already there (it is bound through the group: no pcb bind), an
-// errno (EADDRINUSE: another uid), or -1 when there is no group (bind the
-// pcb, then call founded()).
-int join(engine_socket& s, std::uint32_t addr_be, std::uint16_t port_be);
+// bind() of a socket with SO_REUSEPORT to a non-zero port it may bind:
+// true when it joined the group already there (it is bound through the
+// group: no pcb bind), false when there is none (bind the pcb, then call
+// founded()).
+bool join(engine_socket& s, std::uint32_t addr_be, std::uint16_t port_be);
 // The pcb of a socket with SO_REUSEPORT was bound: a group begins with it.
 void founded(engine_socket& s);
 // listen(): true when the group listens already and `s` joined its
@@ -48,10 +49,8 @@ bool join_listeners(engine_socket& s);
 void listening(engine_socket& s);
 // on_accept: the listener that gets a connection from this peer.
 engine_socket* pick(engine_socket* holder, const tcp_pcb* newpcb);
-// UDP: bind() of a socket with SO_REUSEPORT: 0 when its pcb may bind the
-// port (alone, or joining the group there), or an errno (EADDRINUSE: a
-// group of another uid). After a successful bind, joined() enters it.
-int may_bind_datagram(const engine_socket& s, std::uint32_t addr_be, std::uint16_t port_be);
+// UDP: after a successful bind() of a socket with SO_REUSEPORT (whether
+// it may, daemon/bind_conflict.hpp decided), it enters the group there.
 void joined_datagram(engine_socket& s);
 // UDP receive: the member that gets a datagram from this source.
 engine_socket* pick_datagram(engine_socket* s, std::uint32_t src_be, std::uint16_t src_port_be);

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "daemon/bind_conflict.hpp"
 #include "daemon/reuseport.hpp"
 #include "daemon/session.hpp"
 #include "shm/notify.hpp"
@@ -185,6 +186,10 @@ err_t on_accept(void* arg, tcp_pcb* newpcb, err_t err) {
     }
     tcp_backlog_accepted(newpcb);
     attach(*s, newpcb);
+    // Options a connection inherits from its listener (Linux: sk_clone_lock);
+    // they keep the port as the listener held it (daemon/bind_conflict.hpp).
+    s->reuseaddr = ip_get_option(newpcb, SOF_REUSEADDR) != 0;
+    s->reuseport = l->reuseport;
     s->connected = true;
     publish_status(*s, shm::st_connected);
     l->accept_queue.push_back(s->id);
@@ -224,6 +229,14 @@ void hold_in_heap(engine_socket& s) {
 
 }  // namespace
 
+const engine_socket* tcp_socket_of(const tcp_pcb* pcb) {
+    if (pcb->state == LISTEN)
+        return reinterpret_cast<const tcp_pcb_listen*>(pcb)->accept == on_accept
+                   ? static_cast<const engine_socket*>(pcb->callback_arg)
+                   : nullptr;
+    return pcb->recv == on_recv ? static_cast<const engine_socket*>(pcb->callback_arg) : nullptr;
+}
+
 result<void> tcp_open(engine_socket& s) {
     tcp_pcb* pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
     if (!pcb) return fail(ENOBUFS);
@@ -238,9 +251,11 @@ result<void> tcp_bind_to(engine_socket& s, std::uint32_t addr_be, std::uint16_t 
     ip_addr_t a;
     ip_addr_set_ip4_u32_val(a, addr_be);
     if (addr_be != 0 && !local_address(addr_be)) return fail(EADDRNOTAVAIL);
-    if (s.reuseport && port_be != 0) {
-        const int joined = reuseport::join(s, addr_be, port_be);
-        if (joined >= 0) return joined == 0 ? result<void>{} : fail(joined);
+    if (port_be != 0) {
+        // Linux's rules (daemon/bind_conflict.hpp); lwIP's own check, after,
+        // is only ever stricter.
+        if (const int e = tcp_port_conflict(s, addr_be, port_be)) return fail(e);
+        if (s.reuseport && reuseport::join(s, addr_be, port_be)) return {};
     }
     const err_t e = tcp_bind(s.pcb, &a, lwip_ntohs(port_be));
     // No ephemeral port left for bind(port 0): Linux says EADDRINUSE.
@@ -255,6 +270,14 @@ result<void> tcp_listen_on(engine_socket& s, int backlog) {
     if (s.listener) {
         s.backlog = bl;
         return {};
+    }
+    // Linux checks the port again (inet_csk_listen_start): of the sockets
+    // SO_REUSEADDR let bind it, only one may listen.
+    if (s.group) {
+        if (const int e = tcp_port_conflict(s, s.local_addr, s.local_port)) return fail(e);
+    } else if (s.pcb && s.pcb->local_port != 0) {
+        if (const int e = tcp_port_conflict(s, ip4_addr_get_u32(ip_2_ip4(&s.pcb->local_ip)), lwip_htons(s.pcb->local_port)))
+            return fail(e);
     }
     if (s.group && reuseport::join_listeners(s)) {
         // The group listens already: connections come through its pcb.
@@ -339,6 +362,7 @@ result<void> tcp_set_option(engine_socket& s, int level, int name, int value) {
         s.reuseport = value != 0;  // what bind() does with it (daemon/reuseport.hpp)
         return {};
     }
+    if (level == SOL_SOCKET && name == SO_REUSEADDR) s.reuseaddr = value != 0;  // bind's rules (daemon/bind_conflict.hpp)
     tcp_pcb* p = s.pcb;
     if (!p) return {};  // a dead connection keeps no options (the kernel accepts them too)
     if (level == IPPROTO_TCP) {
@@ -387,7 +411,7 @@ result<int> tcp_get_option(const engine_socket& s, int level, int name) {
     if (level == SOL_SOCKET) {
         switch (name) {
             case SO_KEEPALIVE: return p && !s.listener && ip_get_option(p, SOF_KEEPALIVE) ? 1 : 0;
-            case SO_REUSEADDR: return p && ip_get_option(p, SOF_REUSEADDR) ? 1 : 0;
+            case SO_REUSEADDR: return s.reuseaddr ? 1 : 0;
             case SO_REUSEPORT: return s.reuseport ? 1 : 0;
             case SO_ACCEPTCONN: return s.listener ? 1 : 0;
             default: return make_error(ENOPROTOOPT);

@@ -34,6 +34,9 @@ void tcp_names(engine_socket& s, shm::completion& c);
 void tcp_reset(engine_socket& s);
 // An accepted connection is handed to the app: makes it live.
 void tcp_adopt(engine_socket& s);
+// The socket a pcb of this worker's lwIP belongs to: null for a pcb no
+// socket owns (closed by its app, or a connection not yet accepted).
+const engine_socket* tcp_socket_of(const tcp_pcb* pcb);
 
 // Moves bytes: from the send ring into lwIP; from held pbufs into the receive ring.
 // false: the app corrupted a ring.

@@ -5,6 +5,7 @@
 
 #include <atomic>
 
+#include "daemon/bind_conflict.hpp"
 #include "daemon/reuseport.hpp"
 #include "daemon/session.hpp"
 #include "lwip/ip4.h"
@@ -41,6 +42,10 @@ void on_recv(void* arg, udp_pcb*, pbuf* p, const ip_addr_t* addr, u16_t port) {
 
 }  // namespace
 
+const engine_socket* udp_socket_of(const udp_pcb* pcb) {
+    return pcb->recv == on_recv ? static_cast<const engine_socket*>(pcb->recv_arg) : nullptr;
+}
+
 result<void> udp_open(engine_socket& s) {
     udp_pcb* pcb = udp_new_ip_type(IPADDR_TYPE_V4);
     if (!pcb) return fail(ENOBUFS);
@@ -58,8 +63,10 @@ result<void> udp_bind_to(engine_socket& s, std::uint32_t addr_be, std::uint16_t 
     ip_addr_t a;
     ip_addr_set_ip4_u32_val(a, addr_be);
     const bool share = port_be != 0 && s.reuseport;
+    // Linux's rules (daemon/bind_conflict.hpp); lwIP's own check, after, is
+    // only ever stricter.
     if (port_be != 0)
-        if (const int e = reuseport::may_bind_datagram(s, addr_be, port_be)) return fail(e);
+        if (const int e = udp_port_conflict(s, addr_be, port_be)) return fail(e);
     if (share) ip_set_option(s.udp, SOF_REUSEADDR);  // lwIP lets pcbs that all carry it share the port
     const err_t e = udp_bind(s.udp, &a, lwip_ntohs(port_be));
     if (e != ERR_OK) {

@@ -35,6 +35,9 @@ void udp_reset(engine_socket& s);
 // corrupted the ring.
 [[nodiscard]] bool udp_pull_tx(engine_socket& s);
 
+// The socket a pcb of this worker's lwIP belongs to (null: not a socket's).
+const engine_socket* udp_socket_of(const udp_pcb* pcb);
+
 // The socket's line in `shuntctl sockets` (protocol fields; the session adds pid).
 void udp_describe(const engine_socket& s, socket_report& r);
 

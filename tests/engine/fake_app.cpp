@@ -154,6 +154,14 @@ std::int64_t fake_app::getopt(std::uint32_t id, int level, int name) {
     return r.result < 0 ? r.result : r.value;
 }
 
+std::int64_t fake_app::setopt(std::uint32_t id, int level, int name, int value) {
+    shm::command c = make(shm::op::setopt, id);
+    c.a = level;
+    c.b = name;
+    c.c = value;
+    return call(c).result;
+}
+
 std::int64_t fake_app::listen(std::uint32_t id, int backlog) {
     shm::command c = make(shm::op::listen, id);
     c.a = backlog;

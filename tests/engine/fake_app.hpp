@@ -71,6 +71,8 @@ public:
     std::int64_t close(std::uint32_t id);
     // getsockopt: the option's value, or -errno.
     std::int64_t getopt(std::uint32_t id, int level, int name);
+    // setsockopt of an int option: 0 or -errno.
+    std::int64_t setopt(std::uint32_t id, int level, int name, int value);
 
     // Bytes through a socket's rings, with the doorbells libshunt rings.
     std::size_t send(std::uint32_t id, const void* data, std::size_t n);

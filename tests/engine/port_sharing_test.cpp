@@ -21,15 +21,7 @@ short revents(int fd) {
     return ::poll(&p, 1, 0) > 0 ? p.revents : 0;
 }
 
-std::int64_t set_reuseport(fake_app& app, std::uint32_t id) {
-    shm::command c{};
-    c.opcode = static_cast<std::uint32_t>(shm::op::setopt);
-    c.sock = id;
-    c.a = SOL_SOCKET;
-    c.b = SO_REUSEPORT;
-    c.c = 1;
-    return app.call(c).result;
-}
+std::int64_t set_reuseport(fake_app& app, std::uint32_t id) { return app.setopt(id, SOL_SOCKET, SO_REUSEPORT, 1); }
 
 // SO_REUSEPORT (daemon/reuseport.hpp): two apps of one uid share a port;
 // connections spread over both listeners; a socket without the option, or
