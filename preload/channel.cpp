@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 
@@ -174,14 +175,22 @@ bool channel::attach() {
 }
 
 bool channel::map_segment(int memfd, std::uint64_t size) {
+    // Only a mapping the memfd fills is read (past the file's end a read
+    // faults), and only one that holds the header.
+    struct stat st{};
+    if (size < sizeof(shm::segment_header) || shm::sys::raw(SYS_fstat, memfd, reinterpret_cast<long>(&st)) != 0 ||
+        static_cast<std::uint64_t>(st.st_size) < size)
+        return false;
     void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, memfd, 0);
     if (base == MAP_FAILED) return false;
     const auto* h = static_cast<const shm::segment_header*>(base);
     const shm::segment_geometry& g = h->geometry;
+    // make_geometry ends for any header (next_pow2 saturates to 0, which
+    // no valid geometry holds).
     const shm::segment_geometry want = shm::make_geometry(g.max_sockets, g.ring_bytes, g.call_slots);
-    if (size < sizeof(shm::segment_header) || h->magic != shm::k_segment_magic ||
-        h->version != shm::k_protocol_version || g.size != size || std::memcmp(&want, &g, sizeof g) != 0 ||
-        !shm::is_pow2(g.ring_bytes) || g.call_slots == 0) {
+    if (h->magic != shm::k_segment_magic || h->version != shm::k_protocol_version || g.size != size ||
+        std::memcmp(&want, &g, sizeof g) != 0 || !shm::is_pow2(g.ring_bytes) || !shm::is_pow2(g.ring_cells) ||
+        g.call_slots == 0 || g.max_sockets == 0) {
         munmap(base, size);
         return false;
     }

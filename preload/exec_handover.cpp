@@ -21,6 +21,7 @@ namespace {
 using shm::sys::raw;
 
 constexpr const char* k_var = "SHUNT_HANDOVER";
+constexpr const char* k_version = "3";  // the format below: what adopt() reads
 constexpr unsigned k_flag_dgram = 1, k_flag_shut_rd = 2, k_flag_shut_wr = 4;
 
 // Sockets counted for a spawn's child, taken back if the spawn fails.
@@ -44,10 +45,13 @@ unsigned long any_inode_of(int fd) {
 // A socket on both stacks (preload/dual_listener.cpp, dual_udp.cpp) has
 // private fds beside the app's: the kernel socket and, for a TCP listener,
 // shuntd's notify socket (the app's fd is then an epoll fd over both). They
-// cross the exec by number, named in its record with the app's fd number;
-// only the app's own fds are found by inode.
+// cross the exec by number, named in its record with the app's fd number
+// and each private fd's socket inode: the new image touches (closes, makes
+// close-on-exec) only an fd that is still that socket, so a stale or forged
+// SHUNT_HANDOVER cannot close or change the program's other fds.
 struct dual_fds {
     int app = -1, kernel = -1, notify = -1;
+    unsigned long kernel_ino = 0, notify_ino = 0;
 };
 
 struct record {
@@ -93,10 +97,11 @@ std::string prepare(bool new_process) {
             const unsigned flags = (s->dgram ? k_flag_dgram : 0) |
                                    (s->shut_rd.load(std::memory_order_relaxed) ? k_flag_shut_rd : 0) |
                                    (s->shut_wr.load(std::memory_order_relaxed) ? k_flag_shut_wr : 0);
-            char buf[128];
-            std::snprintf(buf, sizeof buf, ";%u,%lu,%u,%d,%d,%d,%d", s->id, ino, flags,
+            char buf[192];
+            std::snprintf(buf, sizeof buf, ";%u,%lu,%u,%d,%d,%d,%d,%lu,%lu", s->id, ino, flags,
                           s->linger_on ? s->linger_s : -1, dual ? fd : -1, dual ? s->kernel_fd : -1,
-                          dual ? s->notify_fd : -1);
+                          dual ? s->notify_fd : -1, dual ? inode_of(s->kernel_fd) : 0,
+                          dual ? inode_of(s->notify_fd) : 0);
             recs += buf;
             if (dual) {
                 for (int p : {s->kernel_fd, s->notify_fd}) {
@@ -121,7 +126,7 @@ std::string prepare(bool new_process) {
         }
     }
     if (e.empty()) return {};
-    return std::string(k_var) + "=2" + e;
+    return std::string(k_var) + "=" + k_version + e;
 }
 
 void finish(bool new_process, bool failed) {
@@ -149,7 +154,7 @@ void adopt() noexcept {
     if (!v) return;
     const std::string text = v;
     unsetenv(k_var);  // this image's own children get a fresh one
-    if (text.rfind("2", 0) != 0) {
+    if (text.rfind(k_version, 0) != 0) {
         log_line(log_level::warn, "malformed %s; inherited accelerated sockets are not usable", k_var);
         return;
     }
@@ -180,8 +185,8 @@ void adopt() noexcept {
             continue;
         }
         record r;
-        if (std::sscanf(p, ";%u,%lu,%u,%d,%d,%d,%d%n", &r.id, &r.inode, &r.flags, &r.linger, &r.dual.app,
-                        &r.dual.kernel, &r.dual.notify, &n) != 7)
+        if (std::sscanf(p, ";%u,%lu,%u,%d,%d,%d,%d,%lu,%lu%n", &r.id, &r.inode, &r.flags, &r.linger, &r.dual.app,
+                        &r.dual.kernel, &r.dual.notify, &r.dual.kernel_ino, &r.dual.notify_ino, &n) != 9)
             break;
         p += n;
         r.ch = ch;
@@ -212,8 +217,14 @@ void adopt() noexcept {
     }
     // A socket on both stacks: its app fd by number (an epoll fd has no
     // socket inode to look for), checked against the inode it had; its
-    // private fds close-on-exec again.
+    // private fds, each checked the same way, close-on-exec again. One
+    // that is not what the record says is not this socket's: left alone.
+    auto is_private = [&](int fd, unsigned long ino) {
+        return fd >= 0 && ino != 0 && !is_shunts(fd) && inode_of(fd) == ino;
+    };
     for (record& r : recs) {
+        if (!is_private(r.dual.kernel, r.dual.kernel_ino)) r.dual.kernel = -1;
+        if (!is_private(r.dual.notify, r.dual.notify_ino)) r.dual.notify = -1;
         if (r.dual.app < 0) continue;
         if (!is_shunts(r.dual.app) && any_inode_of(r.dual.app) == r.inode) r.fds.push_back(r.dual.app);
         set_cloexec(r.dual.kernel, true);

@@ -128,7 +128,10 @@ static_assert(offsetof(socket_shared, rx_armed) == 4 * k_cache_line);
 
 constexpr std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) / a * a; }
 constexpr bool is_pow2(std::uint64_t v) { return v && !(v & (v - 1)); }
-constexpr std::uint32_t next_pow2(std::uint32_t v) {
+// The least power of two >= v; 0 when none fits in 32 bits (v > 2^31): a
+// geometry with a 0 in it is refused by whoever checks one it was given.
+constexpr std::uint32_t next_pow2(std::uint64_t v) {
+    if (v > (std::uint64_t{1} << 31)) return 0;
     std::uint32_t p = 1;
     while (p < v) p <<= 1;
     return p;
@@ -143,7 +146,7 @@ constexpr segment_geometry make_geometry(std::uint32_t max_sockets, std::uint32_
     g.max_sockets = max_sockets;
     g.ring_bytes = next_pow2(ring_bytes);
     g.call_slots = call_slots;
-    g.ring_cells = next_pow2(4 * max_sockets + call_slots);
+    g.ring_cells = next_pow2(std::uint64_t{4} * max_sockets + call_slots);
     g.off_ring = align_up(sizeof(segment_header), k_cache_line);
     g.off_cells = g.off_ring + sizeof(index_ring_shared);
     g.off_calls = align_up(g.off_cells + std::uint64_t{g.ring_cells} * sizeof(index_cell), 128);
