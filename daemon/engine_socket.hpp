@@ -46,7 +46,7 @@ struct engine_socket {
     std::deque<pbuf*> rx_pending;
 
     bool dgram = false;          // UDP: the rings carry datagram records (shm/datagram.hpp)
-    bool tx_retry = false;       // UDP: the send ring stopped on ERR_MEM; the session retries
+    bool tx_retry = false;       // UDP: the send ring stopped on ERR_MEM or its budget; the session retries
     bool listener = false;
     bool connecting = false;
     bool connected = false;

@@ -273,7 +273,8 @@ void session::reset_socket(engine_socket& s) {
     else tcp_reset(s);
 }
 
-// UDP sockets whose send ring stopped on ERR_MEM: lwIP may have memory now.
+// UDP sockets whose send ring stopped on ERR_MEM (lwIP may have memory now)
+// or on its budget (udp_pull_tx).
 void session::retry_tx() {
     std::vector<std::uint32_t> ids;
     ids.swap(tx_retry_);

@@ -141,10 +141,17 @@ void udp_names(const engine_socket& s, shm::completion& c) {
     c.peer_port = s.connected ? s.peer_port : 0;
 }
 
-bool udp_pull_tx(engine_socket& s) {
+namespace {
+
+// Sends up to `budget` of the send ring's datagrams (see udp_pull_tx).
+bool pull(engine_socket& s, std::uint32_t budget) {
     s.tx_retry = false;
     if (!s.udp) return true;
-    for (;;) {
+    for (std::uint32_t sent = 0;; ++sent) {
+        if (sent == budget) {
+            s.tx_retry = true;  // the rest on the next loop, after RX, timers and the other sockets
+            break;
+        }
         shm::dgram_header h;
         const auto st = shm::dgram_peek(s.tx, &h);
         if (st == shm::dgram_status::corrupt) return false;
@@ -179,9 +186,14 @@ bool udp_pull_tx(engine_socket& s) {
     return true;
 }
 
+}  // namespace
+
+bool udp_pull_tx(engine_socket& s) { return pull(s, k_udp_tx_budget); }
+
 bool udp_close_socket(engine_socket& s) {
-    // The datagrams already sent go out, as the kernel's queued ones do.
-    const bool ok = udp_pull_tx(s);
+    // The datagrams already sent go out, as the kernel's queued ones do: all
+    // of them (the ring bounds them; nobody adds more to a closed socket's).
+    const bool ok = pull(s, UINT32_MAX);
     udp_reset(s);
     return ok;
 }

@@ -30,9 +30,14 @@ void udp_names(const engine_socket& s, shm::completion& c);
 [[nodiscard]] bool udp_close_socket(engine_socket& s);
 // Session teardown: forget the pcb.
 void udp_reset(engine_socket& s);
-// Sends the send ring's datagrams. Stops early, with tx_retry set, when lwIP
-// has no memory (the session calls again on its next loop). false: the app
-// corrupted the ring.
+// Datagrams one udp_pull_tx sends at most (NAPI's weight, 64, for the same
+// reason): an app that writes small datagrams as fast as the worker sends
+// them must not keep the worker in one call, away from RX, timers and every
+// other socket.
+constexpr std::uint32_t k_udp_tx_budget = 64;
+// Sends the send ring's datagrams, up to k_udp_tx_budget. Stops early, with
+// tx_retry set, at the budget or when lwIP has no memory (the session calls
+// again on its next loop). false: the app corrupted the ring.
 [[nodiscard]] bool udp_pull_tx(engine_socket& s);
 
 // The socket a pcb of this worker's lwIP belongs to (null: not a socket's).
