@@ -116,9 +116,9 @@ channel* channel::get() {
 }
 
 bool channel::attach() {
-    const char* path = std::getenv("SHUNT_SOCKET");
+    const char* path = secure_getenv("SHUNT_SOCKET");
     if (!path || !*path) path = k_default_socket;
-    if (const char* s = std::getenv("SHUNT_SPIN_US")) spin_us_ = static_cast<unsigned>(std::strtoul(s, nullptr, 10));
+    if (const char* s = secure_getenv("SHUNT_SPIN_US")) spin_us_ = static_cast<unsigned>(std::strtoul(s, nullptr, 10));
 
     sockaddr_un sa{};
     sa.sun_family = AF_UNIX;
@@ -210,7 +210,7 @@ channel* channel::adopt(int ctl, int seg, std::uint64_t size, bool current) {
     if (!current && n >= k_max_inherited) return nullptr;
     auto* c = new (std::nothrow) channel();
     if (!c) return nullptr;
-    if (const char* s = std::getenv("SHUNT_SPIN_US")) c->spin_us_ = static_cast<unsigned>(std::strtoul(s, nullptr, 10));
+    if (const char* s = secure_getenv("SHUNT_SPIN_US")) c->spin_us_ = static_cast<unsigned>(std::strtoul(s, nullptr, 10));
     if (!c->map_segment(seg, size)) {
         delete c;
         return nullptr;

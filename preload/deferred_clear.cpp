@@ -25,7 +25,7 @@ std::atomic<accel_socket*> g_slots[k_slots];
 std::atomic<int> g_high{0};  // one past the highest slot ever used
 
 int read_mode() noexcept {
-    const char* v = std::getenv("SHUNT_EPOLL");
+    const char* v = secure_getenv("SHUNT_EPOLL");
     if (!v || !*v || std::strcmp(v, "fast") == 0) return 1;
     if (std::strcmp(v, "kernel") == 0) return 0;
     log_line(log_level::warn, "SHUNT_EPOLL must be fast or kernel; using fast");

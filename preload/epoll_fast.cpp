@@ -278,7 +278,7 @@ int scan(epoll_set& set, epoll_event* events, int max) {
 
 unsigned spin_us() {
     static const unsigned us = [] {
-        const char* v = std::getenv("SHUNT_SPIN_US");
+        const char* v = secure_getenv("SHUNT_SPIN_US");
         return v ? static_cast<unsigned>(std::strtoul(v, nullptr, 10)) : 0u;
     }();
     return us;

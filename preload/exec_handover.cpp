@@ -150,7 +150,7 @@ std::vector<char*> environment(char* const* envp, std::string& entry) {
 }
 
 void adopt() noexcept {
-    const char* v = std::getenv(k_var);
+    const char* v = secure_getenv(k_var);
     if (!v) return;
     const std::string text = v;
     unsetenv(k_var);  // this image's own children get a fresh one

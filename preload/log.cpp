@@ -19,7 +19,7 @@ int threshold() {
     int v = t.load(std::memory_order_relaxed);
     if (v >= 0) return v;
     v = 1;
-    if (const char* s = std::getenv("SHUNT_LOG")) {
+    if (const char* s = secure_getenv("SHUNT_LOG")) {
         if (!std::strcmp(s, "error")) v = 0;
         else if (!std::strcmp(s, "info")) v = 2;
         else if (!std::strcmp(s, "debug")) v = 3;

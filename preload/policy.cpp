@@ -10,7 +10,7 @@ namespace shunt::preload {
 namespace {
 
 bool env_flag(const char* name, bool dflt) {
-    const char* v = std::getenv(name);
+    const char* v = secure_getenv(name);
     if (!v || !*v) return dflt;
     return !(std::strcmp(v, "0") == 0 || std::strcmp(v, "no") == 0 || std::strcmp(v, "off") == 0);
 }
@@ -25,7 +25,7 @@ policy_env read_policy_env() {
     policy_env e;
     e.enabled = env_flag("SHUNT_ACCELERATE", true);
     e.loopback = env_flag("SHUNT_LOOPBACK", false);
-    if (const char* v = std::getenv("SHUNT_ACCELERATE_NETS"); v && *v) {
+    if (const char* v = secure_getenv("SHUNT_ACCELERATE_NETS"); v && *v) {
         const char* p = v;
         while (*p) {
             const char* end = std::strchr(p, ',');
@@ -45,7 +45,7 @@ policy_env read_policy_env() {
             p = end + 1;
         }
     }
-    if (const char* v = std::getenv("SHUNT_BIND_ANY"); v && *v) {
+    if (const char* v = secure_getenv("SHUNT_BIND_ANY"); v && *v) {
         if (!std::strcmp(v, "both")) e.bind_any = any_mode::both;
         else if (!std::strcmp(v, "shunt") || !std::strcmp(v, "1")) e.bind_any = any_mode::shunt;
         else if (!std::strcmp(v, "kernel") || !std::strcmp(v, "0")) e.bind_any = any_mode::kernel;

@@ -142,7 +142,7 @@ void after_fork_child() noexcept {
 }
 
 void install() noexcept {
-    const char* env = std::getenv("SHUNT_SUD");
+    const char* env = secure_getenv("SHUNT_SUD");
     if (!env || std::strcmp(env, "1") != 0) return;
     layout l;
     Dl_info self{};

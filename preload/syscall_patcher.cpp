@@ -354,6 +354,43 @@ std::vector<planned_site> scan(const libc_image& img, const std::vector<std::uin
     return plan;
 }
 
+// A plan from the cache is believed only for what decodes the same here:
+// each window is disassembled again from its start, and every instruction
+// must have the size, kind and branch target the cache says (relocate()
+// turns kinds and targets into branches), the syscall must be `0f 05`, the
+// others relocatable, and the window long enough for the jmp that replaces
+// it. The cache is the user's own (a private directory, syscall_plan.hpp);
+// this keeps a damaged or planted one from steering the trampolines.
+bool plan_decodes_as_cached(const libc_image& img, const std::vector<planned_site>& plan) {
+    csh h;
+    if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) return false;
+    cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+    std::vector<insn> again;
+    std::unordered_set<std::uintptr_t> targets;
+    bool ok = true;
+    for (const planned_site& p : plan) {
+        const std::uintptr_t end = p.start() + p.length();
+        if (p.start() < img.text || end > img.text_end || p.length() < 5 || p.syscall >= p.window.size()) {
+            ok = false;
+            break;
+        }
+        again.clear();
+        disassemble(h, p.start(), end, again, targets);
+        ok = again.size() == p.window.size();
+        for (std::size_t i = 0; ok && i < again.size(); ++i) {
+            const insn& a = again[i];
+            const insn& c = p.window[i];
+            const bool branch = a.k == k_jcc || a.k == k_jmp || a.k == k_call;
+            ok = a.addr == c.addr && a.size == c.size && a.k == c.k && (!branch || a.target == c.target) &&
+                 (i == p.syscall ? a.k == k_syscall && a.size == 2 && a.bytes[0] == 0x0f && a.bytes[1] == 0x05
+                                 : relocatable(a));
+        }
+        if (!ok) break;
+    }
+    cs_close(&h);
+    return ok;
+}
+
 constexpr std::size_t k_max_trampoline = 128;
 
 // Memory for `bytes` of trampolines within rel32 reach of [lo, hi).
@@ -403,7 +440,7 @@ static long phase_ns() {
 
 void install() noexcept {
     const long t0 = phase_ns();
-    const char* env = std::getenv("SHUNT_SYSCALL_HOOK");
+    const char* env = secure_getenv("SHUNT_SYSCALL_HOOK");
     if (env && (!std::strcmp(env, "0") || !std::strcmp(env, "no") || !std::strcmp(env, "off"))) return;
     if (!xsave_ready()) {
         log_line(log_level::info, "syscall hook off: no XSAVE");
@@ -421,7 +458,14 @@ void install() noexcept {
     }
     std::vector<planned_site> plan;
     const std::string cache = plan_cache_path(img);
-    const bool cached = load_plan(cache, img, &plan, &g_report.skipped);
+    bool cached = load_plan(cache, img, &plan, &g_report.skipped);
+    if (cached && !plan_decodes_as_cached(img, plan)) {
+        log_line(log_level::warn, "syscall hook: the plan cache %s does not match this libc's code; scanning again",
+                 cache.c_str());
+        cached = false;
+        plan.clear();
+        g_report.skipped = 0;
+    }
     if (!cached) {
         const std::vector<std::uintptr_t> starts = function_starts(img.eh_frame_hdr);
         if (starts.empty()) {

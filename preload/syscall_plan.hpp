@@ -35,8 +35,11 @@ struct planned_site {
 };
 
 // The plan cache: a scan costs ~10-50 ms at every exec, so its result is
-// kept per libc file (inode, size, mtime) under ${TMPDIR:-/tmp}/shunt-hook-UID/
-// and checked byte for byte against the running libc before use.
+// kept per libc file (inode, size, mtime) and libshunt build under
+// ${TMPDIR:-/tmp}/shunt-hook-UID/, checked byte for byte against the running
+// libc before use, then decoded again (syscall_patcher.cpp,
+// plan_decodes_as_cached). A set-uid or otherwise AT_SECURE process keeps
+// no cache.
 
 // The cache file for `img`'s libc, in a private directory of ours; empty
 // when there is none to use.

@@ -1,6 +1,8 @@
 // The syscall patcher's plan cache (preload/syscall_plan.hpp).
 #include "preload/syscall_plan.hpp"
 
+#include <dlfcn.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,19 +26,38 @@ struct cache_insn {
 };
 static_assert(sizeof(cache_insn) == 32);
 
+// This libshunt.so file, as a key: a plan is only ever used by the build
+// that made it (PACKAGE_VERSION is the same for every build of a version).
+std::string library_key() {
+    Dl_info info{};
+    struct stat st{};
+    if (!dladdr(reinterpret_cast<const void*>(&library_key), &info) || !info.dli_fname ||
+        stat(info.dli_fname, &st) != 0)
+        return {};
+    return std::to_string(st.st_ino) + "-" + std::to_string(st.st_size) + "-" + std::to_string(st.st_mtim.tv_sec) +
+           "." + std::to_string(st.st_mtim.tv_nsec);
+}
+
 }  // namespace
 
 std::string plan_cache_path(const libc_image& img) {
+    // A set-uid, set-gid or file-capability program (AT_SECURE, e.g. with
+    // libshunt in /etc/ld.so.preload) uses no cache: the directory is the
+    // invoking user's, who must not steer the patching of a program that
+    // runs with more privilege than theirs.
+    if (getauxval(AT_SECURE)) return {};
     struct stat st{};
     if (img.path.empty() || stat(img.path.c_str(), &st) != 0) return {};
-    const char* tmp = std::getenv("TMPDIR");
+    const std::string lib = library_key();
+    if (lib.empty()) return {};
+    const char* tmp = secure_getenv("TMPDIR");
     const std::string dir = std::string(tmp && *tmp == '/' ? tmp : "/tmp") + "/shunt-hook-" + std::to_string(getuid());
     if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return {};
     struct stat ds{};
     // Only a private directory of ours: nobody else may plant a plan.
     if (lstat(dir.c_str(), &ds) != 0 || !S_ISDIR(ds.st_mode) || ds.st_uid != getuid() || (ds.st_mode & 077)) return {};
     return dir + "/libc-" + std::to_string(st.st_ino) + "-" + std::to_string(st.st_size) + "-" +
-           std::to_string(st.st_mtime) + "-" + PACKAGE_VERSION + ".plan";
+           std::to_string(st.st_mtime) + "-" + PACKAGE_VERSION + "-" + lib + ".plan";
 }
 
 bool load_plan(const std::string& path, const libc_image& img, std::vector<planned_site>* plan,
