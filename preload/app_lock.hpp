@@ -1,7 +1,16 @@
 // A mutex in the shared segment, shared by every thread of the app and by
 // forked children that use the same socket (a futex on a segment word; the
-// daemon never takes it). 0 free, 1 locked, 2 locked with sleepers
-// (U. Drepper, "Futexes Are Tricky", mutex #3).
+// daemon never takes it). The word holds the holder's thread id, with the
+// top bit set while others may sleep on it (U. Drepper, "Futexes Are
+// Tricky", mutex #3, with the owner recorded as a robust futex does).
+//
+// A holder that dies inside the critical section (kill -9 of a forked
+// child mid-send) must not hang every other sharer for ever: a waiter
+// sleeps at most k_owner_check at a time, and when the holder recorded in
+// the word no longer exists (kill(tid, 0): ESRCH) it takes the lock over.
+// That is safe because what the lock guards, a ring's producer or consumer
+// side, is published by one atomic store of head or tail: a holder that
+// died left the ring as it was before or after its last publish.
 //
 // Signal handlers: a handler may call send/recv/read/write on the socket
 // whose lock the interrupted code of the same thread holds. Waiting would
@@ -10,7 +19,12 @@
 // non-blocking one would, and never deadlocks.
 #pragma once
 
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
 
 #include "shm/futex.hpp"
@@ -19,6 +33,9 @@ namespace shunt::preload {
 
 class app_lock {
 public:
+    static constexpr std::uint32_t k_waiters = 1u << 31;
+    static constexpr long k_owner_check_ns = 100'000'000;  // how long a waiter trusts a silent holder
+
     explicit app_lock(std::atomic<std::uint32_t>* w) : w_(w) {
         // A thread holds at most two (a socket's send and receive locks).
         for (auto* held : t_held_)
@@ -32,20 +49,15 @@ public:
         slot_ = t_held_[0] ? 1 : 0;
         t_held_[slot_] = w_;
         std::atomic_signal_fence(std::memory_order_seq_cst);
+        const std::uint32_t me = self();
         std::uint32_t c = 0;
         // acquire: pairs with the previous holder's release in the destructor.
-        if (!w_->compare_exchange_strong(c, 1, std::memory_order_acquire, std::memory_order_relaxed)) {
-            if (c != 2) c = w_->exchange(2, std::memory_order_acquire);
-            while (c != 0) {
-                shm::futex_wait(w_, 2, nullptr);
-                c = w_->exchange(2, std::memory_order_acquire);
-            }
-        }
+        if (!w_->compare_exchange_strong(c, me, std::memory_order_acquire, std::memory_order_relaxed)) contended(me, c);
     }
     ~app_lock() {
         if (!w_) return;
         // release: our ring updates are visible to the next holder.
-        if (w_->exchange(0, std::memory_order_release) == 2) shm::futex_wake(w_, 1);
+        if (w_->exchange(0, std::memory_order_release) & k_waiters) shm::futex_wake(w_, 1);
         std::atomic_signal_fence(std::memory_order_seq_cst);
         t_held_[slot_] = nullptr;  // unmarked only once released
     }
@@ -56,9 +68,50 @@ public:
     bool owned() const { return w_ != nullptr; }
 
 private:
+    // This thread's id, cached; a forked child (whose one thread has a new
+    // id) forgets the parent's.
+    static std::uint32_t self() {
+        if (!t_tid_) t_tid_ = static_cast<std::uint32_t>(gettid()) & ~k_waiters;
+        return t_tid_;
+    }
+
+    static bool holder_gone(std::uint32_t word) {
+        const pid_t holder = static_cast<pid_t>(word & ~k_waiters);
+        return holder != 0 && ::kill(holder, 0) != 0 && errno == ESRCH;
+    }
+
+    void contended(std::uint32_t me, std::uint32_t c) {
+        const int saved = errno;  // the caller's errno survives the waits
+        for (;;) {
+            if (c == 0) {
+                // Free: taken with the waiters bit, as others may sleep (mutex #3).
+                if (w_->compare_exchange_weak(c, me | k_waiters, std::memory_order_acquire, std::memory_order_relaxed))
+                    break;
+                continue;
+            }
+            if (!(c & k_waiters) &&
+                !w_->compare_exchange_weak(c, c | k_waiters, std::memory_order_relaxed, std::memory_order_relaxed))
+                continue;
+            c |= k_waiters;
+            const timespec limit{0, k_owner_check_ns};
+            const bool timed_out = shm::futex_wait(w_, c, &limit) != 0 && errno == ETIMEDOUT;
+            const std::uint32_t was = c;
+            c = w_->load(std::memory_order_relaxed);
+            // The same holder all along, and no longer alive: its lock is ours.
+            if (timed_out && c == was && holder_gone(c) &&
+                w_->compare_exchange_strong(c, me | k_waiters, std::memory_order_acquire, std::memory_order_relaxed))
+                break;
+        }
+        errno = saved;
+    }
+
     std::atomic<std::uint32_t>* w_;
     int slot_ = 0;
     static inline thread_local std::atomic<std::uint32_t>* t_held_[2] = {nullptr, nullptr};
+    static inline thread_local std::uint32_t t_tid_ = 0;
+    // Registered when the library loads (not on a first lock, which may be
+    // in a signal handler, where pthread_atfork may not be called).
+    static inline const int atfork_ = pthread_atfork(nullptr, nullptr, [] { t_tid_ = 0; });
 };
 
 }  // namespace shunt::preload
