@@ -33,7 +33,7 @@ struct accel_socket {
     // notify socket itself).
     int kernel_fd = -1;
     int notify_fd = -1;
-    std::atomic<int> fd_refs{0};  // fds of this process naming it
+    std::atomic<int> fd_refs{0};  // fds of this process naming it, and calls in flight on it (held_socket.hpp)
     std::atomic<bool> nonblocking{false};
     std::atomic<bool> listener{false};
     std::atomic<bool> shut_rd{false};

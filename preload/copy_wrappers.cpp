@@ -12,6 +12,7 @@
 #include <cerrno>
 
 #include "preload/fd_table.hpp"
+#include "preload/held_socket.hpp"
 #include "preload/op_helpers.hpp"
 #include "preload/real.hpp"
 #include "preload/socket_ops.hpp"
@@ -122,7 +123,7 @@ ssize_t splice_to_socket(int in_fd, int out_fd, accel_socket* s, std::size_t len
             errno = EAGAIN;
             return -1;
         }
-        if (const int w = wait_fd(out_fd, POLLOUT, timeout_ms(s->sndtimeo)); w < 0) {
+        if (const int w = wait_fd(out_fd, *s, POLLOUT, timeout_ms(s->sndtimeo)); w < 0) {
             errno = -w;
             return -1;
         }
@@ -149,7 +150,7 @@ ssize_t splice_to_socket(int in_fd, int out_fd, accel_socket* s, std::size_t len
 using namespace shunt::preload;
 
 SHUNT_EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t* offset, size_t count) {
-    if (accel_socket* s = fd_table::get(out_fd)) {
+    if (held_socket s{out_fd}; s) {
         off64_t o = offset ? *offset : 0;
         const ssize_t r = sendfile_common(out_fd, s, in_fd, offset ? &o : nullptr, count);
         if (offset) *offset = static_cast<off_t>(o);
@@ -159,13 +160,14 @@ SHUNT_EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t* offset, size_t count
 }
 
 SHUNT_EXPORT ssize_t sendfile64(int out_fd, int in_fd, off64_t* offset, size_t count) {
-    if (accel_socket* s = fd_table::get(out_fd)) return sendfile_common(out_fd, s, in_fd, offset, count);
+    if (held_socket s{out_fd}; s) return sendfile_common(out_fd, s, in_fd, offset, count);
     return real::sendfile64(out_fd, in_fd, offset, count);
 }
 
 SHUNT_EXPORT ssize_t splice(int fd_in, loff_t* off_in, int fd_out, loff_t* off_out, size_t len, unsigned int flags) {
-    accel_socket* in = fd_table::get(fd_in);
-    accel_socket* out = fd_table::get(fd_out);
+    held_socket held_in{fd_in}, held_out{fd_out};
+    accel_socket* in = held_in;
+    accel_socket* out = held_out;
     if (!in && !out) return real::splice(fd_in, off_in, fd_out, off_out, len, flags);
     // As the kernel: one end must be a pipe, and a socket takes no offset.
     if ((in && out) || (in && in->dgram) || (out && out->dgram) || (in && in->listener.load()) ||

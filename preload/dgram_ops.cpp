@@ -104,8 +104,8 @@ result<ssize_t> op_dgram_send(int fd, accel_socket& s, const iovec* iov, int iov
             sched_yield();
             continue;
         }
-        const int w = wait_fd(fd, POLLOUT, timeout_ms(s.sndtimeo));
-        if (w == -EAGAIN || w == -EINTR) return err(-w);
+        const int w = wait_fd(fd, s, POLLOUT, timeout_ms(s.sndtimeo));
+        if (w < 0) return err(-w);  // EINTR, EAGAIN, or EBADF: closed by another thread
         if (!s.ch->daemon_alive()) return err(ENETDOWN);
     }
 }
@@ -145,8 +145,8 @@ result<ssize_t> op_dgram_recv(int fd, accel_socket& s, const iovec* iov, int iov
         if (!nonblock && spin_until(s.ch->spin_us(), [&s] { return s.rx.readable() != 0; })) continue;
         if (ring_found_empty(fd, s, nonblock)) continue;
         if (nonblock) return err(EAGAIN);
-        const int w = wait_fd(fd, POLLIN, timeout_ms(s.rcvtimeo));
-        if (w == -EAGAIN || w == -EINTR) return err(-w);
+        const int w = wait_fd(fd, s, POLLIN, timeout_ms(s.rcvtimeo));
+        if (w < 0) return err(-w);  // EINTR, EAGAIN, or EBADF: closed by another thread
         if (s.rx.readable() == 0 && !s.shut_rd.load(std::memory_order_relaxed) && !s.ch->daemon_alive())
             return err(ENETDOWN);  // shuntd is gone, and the network with it
     }

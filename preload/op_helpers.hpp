@@ -20,6 +20,7 @@
 #include "preload/accel_socket.hpp"
 #include "preload/channel.hpp"
 #include "preload/deferred_clear.hpp"
+#include "preload/fd_table.hpp"
 #include "shm/notify.hpp"
 #include "shm/rx_armed.hpp"
 #include "shm/sys.hpp"
@@ -50,20 +51,27 @@ inline int timeout_ms(const timeval& tv) {
 }
 
 // Sleeps in the kernel until fd has one of `events`. 0 ready, -EAGAIN on
-// timeout, -EINTR on a signal. Without a timeout, waiting to read is a
-// blocking peek at the notify fd, which the kernel restarts after an
-// SA_RESTART handler as it would the app's own recv/accept; waiting to write
-// is poll() retried after a signal. With a timeout (SO_RCVTIMEO/SO_SNDTIMEO)
-// it is poll(), which the kernel never restarts, again as for a socket.
-inline int wait_fd(int fd, short events, int ms) {
+// timeout, -EINTR on a signal, -EBADF when fd no longer names `s` (another
+// thread closed it: the kernel would keep the call on the old socket, whose
+// wake-ups shunt can only hear through that fd, so the call ends here; it
+// never goes on to touch another socket's rings, see held_socket). Without a
+// timeout, waiting to read is a blocking peek at the notify fd, which the
+// kernel restarts after an SA_RESTART handler as it would the app's own
+// recv/accept; waiting to write is poll() retried after a signal. With a
+// timeout (SO_RCVTIMEO/SO_SNDTIMEO) it is poll(), which the kernel never
+// restarts, again as for a socket.
+inline int wait_fd(int fd, const accel_socket& s, short events, int ms) {
+    if (fd_table::get(fd) != &s) return -EBADF;
     if (ms < 0 && events == POLLIN) {
         char b;
         const long r = shm::sys::recv(fd, &b, 1, MSG_PEEK);
+        if (fd_table::get(fd) != &s) return -EBADF;
         return r == -EINTR ? -EINTR : 0;
     }
     pollfd p{fd, events, 0};
     for (;;) {
         const long r = raw(SYS_poll, reinterpret_cast<long>(&p), 1, ms);
+        if (fd_table::get(fd) != &s || (r > 0 && (p.revents & POLLNVAL))) return -EBADF;
         // Without a timeout a signal is not the caller's business: the
         // kernel would restart its send after an SA_RESTART handler.
         if (r == -EINTR && ms < 0) continue;

@@ -201,9 +201,9 @@ result<int> op_connect(int fd, accel_socket& s, const sockaddr_in& a) {
             const int e = take_error(s);
             return err(e ? e : ECONNREFUSED);
         }
-        const int w = wait_fd(fd, POLLOUT, timeout_ms(s.sndtimeo));
+        const int w = wait_fd(fd, s, POLLOUT, timeout_ms(s.sndtimeo));
         if (w == -EAGAIN) return err(EINPROGRESS);
-        if (w == -EINTR) return err(EINTR);
+        if (w < 0) return err(-w);  // EINTR, or EBADF: closed by another thread
         if (!s.ch->daemon_alive()) return err(ECONNRESET);
     }
 }
@@ -225,8 +225,8 @@ result<int> op_accept(int fd, accel_socket& s, sockaddr* addr, socklen_t* len, i
             if (!clear_readable(fd, s, [&s] { return s.sh->accept_ready.load(std::memory_order_acquire) > 0; })) {
                 if (!s.ch->daemon_alive()) return err(ECONNABORTED);
                 if (nonblock) return err(EAGAIN);
-                const int w = wait_fd(fd, POLLIN, timeout_ms(s.rcvtimeo));
-                if (w == -EINTR || w == -EAGAIN) return err(-w);
+                const int w = wait_fd(fd, s, POLLIN, timeout_ms(s.rcvtimeo));
+                if (w < 0) return err(-w);  // EINTR, EAGAIN, or EBADF: closed by another thread
                 continue;
             }
         }
@@ -295,8 +295,8 @@ result<ssize_t> op_send(int fd, accel_socket& s, const iovec* iov, int iovcnt, i
             }
             // Connecting: wait for the connection as the kernel does.
             if (nonblock) return err(EAGAIN);
-            const int w = wait_fd(fd, POLLOUT, timeout_ms(s.sndtimeo));
-            if (w == -EINTR || w == -EAGAIN) return err(-w);
+            const int w = wait_fd(fd, s, POLLOUT, timeout_ms(s.sndtimeo));
+            if (w < 0) return err(-w);  // EINTR, EAGAIN, or EBADF: closed by another thread
             if (!(status_of(s) & (shm::st_connected | shm::st_error))) return err(ENOTCONN);
             continue;
         }
@@ -338,8 +338,8 @@ result<ssize_t> op_send(int fd, accel_socket& s, const iovec* iov, int iovcnt, i
         if (sent && nonblock) return static_cast<ssize_t>(sent);
         if (room) continue;  // the daemon drained meanwhile
         if (nonblock) return err(EAGAIN);
-        const int w = wait_fd(fd, POLLOUT, timeout_ms(s.sndtimeo));
-        if (w == -EAGAIN || w == -EINTR) {
+        const int w = wait_fd(fd, s, POLLOUT, timeout_ms(s.sndtimeo));
+        if (w < 0) {  // EINTR, EAGAIN, or EBADF: closed by another thread
             if (sent) return static_cast<ssize_t>(sent);
             return err(-w);
         }
@@ -421,8 +421,8 @@ result<ssize_t> op_recv(int fd, accel_socket& s, const iovec* iov, int iovcnt, i
         if (status_of(s) & (shm::st_rx_eof | shm::st_error)) continue;
         if (got && nonblock) return static_cast<ssize_t>(got);
         if (nonblock) return err(EAGAIN);
-        const int w = wait_fd(fd, POLLIN, timeout_ms(s.rcvtimeo));
-        if (w == -EAGAIN || w == -EINTR) {
+        const int w = wait_fd(fd, s, POLLIN, timeout_ms(s.rcvtimeo));
+        if (w < 0) {  // EINTR, EAGAIN, or EBADF: closed by another thread
             if (got) return static_cast<ssize_t>(got);
             return err(-w);
         }

@@ -81,8 +81,9 @@ struct dual_start {
 [[nodiscard]] result<int> dual_udp_connect(int fd, accel_socket& s, const sockaddr* addr, socklen_t len,
                                            bool to_shunt);
 
-// One fd of the socket went away (close, or dup2 over it); the last one in
-// the last process closes the socket in shuntd.
+// One fd of the socket went away (close, or dup2 over it), or a call that
+// held it ended (held_socket.hpp); the last reference in the last process
+// closes the socket in shuntd.
 void op_release(accel_socket* s);
 
 }  // namespace shunt::preload

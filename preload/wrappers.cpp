@@ -18,6 +18,7 @@
 
 #include "preload/channel.hpp"
 #include "preload/fd_table.hpp"
+#include "preload/held_socket.hpp"
 #include "preload/log.hpp"
 #include "preload/policy.hpp"
 #include "preload/real.hpp"
@@ -174,7 +175,7 @@ using namespace shunt::preload;
 
 SHUNT_EXPORT int bind(int fd, const sockaddr* addr, socklen_t len) {
     const int saved = errno;
-    if (accel_socket* s = fd_table::get(fd)) {
+    if (held_socket s{fd}; s) {
         sockaddr_in sin;
         if (!as_inet(addr, len, &sin)) {
             errno = addr && addr->sa_family != AF_INET ? EAFNOSUPPORT : EINVAL;
@@ -209,7 +210,7 @@ SHUNT_EXPORT int bind(int fd, const sockaddr* addr, socklen_t len) {
 }
 
 SHUNT_EXPORT int listen(int fd, int backlog) {
-    if (accel_socket* s = fd_table::get(fd)) {
+    if (held_socket s{fd}; s) {
         if (s->kernel_fd >= 0) {  // on both stacks: a new backlog for both
             if (real::listen(s->kernel_fd, backlog) != 0) return -1;
             const int saved = errno;
@@ -234,7 +235,7 @@ SHUNT_EXPORT int listen(int fd, int backlog) {
 SHUNT_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
     const int saved = errno;
     sockaddr_in sin;
-    if (accel_socket* s = fd_table::get(fd)) {
+    if (held_socket s{fd}; s) {
         if (s->dgram && s->kernel_fd >= 0)
             return finish(dual_udp_connect(fd, *s, addr, len, served_destination(addr, len)), saved);
         if (s->dgram) return finish(op_dgram_connect(*s, addr, len), saved);
@@ -263,7 +264,7 @@ SHUNT_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
 }
 
 SHUNT_EXPORT int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
-    if (accel_socket* s = fd_table::get(fd)) {
+    if (held_socket s{fd}; s) {
         if (s->kernel_fd >= 0) return finish(dual_accept(fd, *s, addr, len, flags), errno);
         return finish(op_accept(fd, *s, addr, len, flags), errno);
     }
@@ -271,7 +272,7 @@ SHUNT_EXPORT int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
 }
 
 SHUNT_EXPORT int accept(int fd, sockaddr* addr, socklen_t* len) {
-    if (accel_socket* s = fd_table::get(fd)) {
+    if (held_socket s{fd}; s) {
         if (s->kernel_fd >= 0) return finish(dual_accept(fd, *s, addr, len, 0), errno);
         return finish(op_accept(fd, *s, addr, len, 0), errno);
     }
@@ -279,7 +280,7 @@ SHUNT_EXPORT int accept(int fd, sockaddr* addr, socklen_t* len) {
 }
 
 SHUNT_EXPORT int shutdown(int fd, int how) {
-    if (accel_socket* s = fd_table::get(fd)) {
+    if (held_socket s{fd}; s) {
         if (s->kernel_fd >= 0 && !s->dgram) {  // both stacks stop listening
             if (real::shutdown(s->kernel_fd, how) != 0) return -1;
             const int saved = errno;
@@ -293,12 +294,12 @@ SHUNT_EXPORT int shutdown(int fd, int how) {
 }
 
 SHUNT_EXPORT ssize_t read(int fd, void* buf, size_t n) {
-    if (accel_socket* s = fd_table::get(fd)) return recv_common(fd, s, buf, n, 0);
+    if (held_socket s{fd}; s) return recv_common(fd, s, buf, n, 0);
     return real::read(fd, buf, n);
 }
 
 SHUNT_EXPORT ssize_t __read_chk(int fd, void* buf, size_t n, size_t buflen) {
-    if (accel_socket* s = fd_table::get(fd)) {
+    if (held_socket s{fd}; s) {
         if (n > buflen) __builtin_trap();  // glibc's __chk_fail: a buffer overflow in the app
         return recv_common(fd, s, buf, n, 0);
     }
@@ -306,12 +307,12 @@ SHUNT_EXPORT ssize_t __read_chk(int fd, void* buf, size_t n, size_t buflen) {
 }
 
 SHUNT_EXPORT ssize_t write(int fd, const void* buf, size_t n) {
-    if (accel_socket* s = fd_table::get(fd)) return send_common(fd, s, buf, n, 0);
+    if (held_socket s{fd}; s) return send_common(fd, s, buf, n, 0);
     return real::write(fd, buf, n);
 }
 
 SHUNT_EXPORT ssize_t readv(int fd, const iovec* iov, int n) {
-    if (accel_socket* s = fd_table::get(fd)) {
+    if (held_socket s{fd}; s) {
         if (n < 0 || n > IOV_MAX) {
             errno = EINVAL;
             return -1;
@@ -322,7 +323,7 @@ SHUNT_EXPORT ssize_t readv(int fd, const iovec* iov, int n) {
 }
 
 SHUNT_EXPORT ssize_t writev(int fd, const iovec* iov, int n) {
-    if (accel_socket* s = fd_table::get(fd)) {
+    if (held_socket s{fd}; s) {
         if (n < 0 || n > IOV_MAX) {
             errno = EINVAL;
             return -1;
@@ -333,12 +334,12 @@ SHUNT_EXPORT ssize_t writev(int fd, const iovec* iov, int n) {
 }
 
 SHUNT_EXPORT ssize_t recv(int fd, void* buf, size_t n, int flags) {
-    if (accel_socket* s = fd_table::get(fd)) return recv_common(fd, s, buf, n, flags);
+    if (held_socket s{fd}; s) return recv_common(fd, s, buf, n, flags);
     return real::recv(fd, buf, n, flags);
 }
 
 SHUNT_EXPORT ssize_t __recv_chk(int fd, void* buf, size_t n, size_t buflen, int flags) {
-    if (accel_socket* s = fd_table::get(fd)) {
+    if (held_socket s{fd}; s) {
         if (n > buflen) __builtin_trap();
         return recv_common(fd, s, buf, n, flags);
     }
@@ -346,13 +347,13 @@ SHUNT_EXPORT ssize_t __recv_chk(int fd, void* buf, size_t n, size_t buflen, int 
 }
 
 SHUNT_EXPORT ssize_t recvfrom(int fd, void* buf, size_t n, int flags, sockaddr* addr, socklen_t* len) {
-    if (accel_socket* s = fd_table::get(fd)) return recv_common(fd, s, buf, n, flags, addr, len);
+    if (held_socket s{fd}; s) return recv_common(fd, s, buf, n, flags, addr, len);
     return real::recvfrom(fd, buf, n, flags, addr, len);
 }
 
 SHUNT_EXPORT ssize_t __recvfrom_chk(int fd, void* buf, size_t n, size_t buflen, int flags, sockaddr* addr,
                                     socklen_t* len) {
-    if (accel_socket* s = fd_table::get(fd)) {
+    if (held_socket s{fd}; s) {
         if (n > buflen) __builtin_trap();
         return recv_common(fd, s, buf, n, flags, addr, len);
     }
@@ -360,7 +361,7 @@ SHUNT_EXPORT ssize_t __recvfrom_chk(int fd, void* buf, size_t n, size_t buflen, 
 }
 
 SHUNT_EXPORT ssize_t recvmsg(int fd, msghdr* m, int flags) {
-    if (accel_socket* s = fd_table::get(fd)) {
+    if (held_socket s{fd}; s) {
         if (!m || m->msg_iovlen > IOV_MAX) {
             errno = m ? EMSGSIZE : EFAULT;
             return -1;
@@ -427,12 +428,12 @@ SHUNT_EXPORT int recvmmsg(int fd, mmsghdr* v, unsigned int vlen, int flags, time
 }
 
 SHUNT_EXPORT ssize_t send(int fd, const void* buf, size_t n, int flags) {
-    if (accel_socket* s = fd_table::get(fd)) return send_common(fd, s, buf, n, flags);
+    if (held_socket s{fd}; s) return send_common(fd, s, buf, n, flags);
     return real::send(fd, buf, n, flags);
 }
 
 SHUNT_EXPORT ssize_t sendto(int fd, const void* buf, size_t n, int flags, const sockaddr* addr, socklen_t len) {
-    if (accel_socket* s = fd_table::get(fd)) return send_common(fd, s, buf, n, flags, addr, len);
+    if (held_socket s{fd}; s) return send_common(fd, s, buf, n, flags, addr, len);
     if (addr) {
         int e;
         if (accel_socket* s = accelerate_for_send(fd, addr, len, &e)) return send_common(fd, s, buf, n, flags, addr, len);
@@ -445,7 +446,8 @@ SHUNT_EXPORT ssize_t sendto(int fd, const void* buf, size_t n, int flags, const 
 }
 
 SHUNT_EXPORT ssize_t sendmsg(int fd, const msghdr* m, int flags) {
-    accel_socket* s = fd_table::get(fd);
+    held_socket held{fd};
+    accel_socket* s = held;
     if (!s && m && m->msg_name) {
         int e;
         s = accelerate_for_send(fd, static_cast<const sockaddr*>(m->msg_name), m->msg_namelen, &e);
@@ -468,7 +470,8 @@ SHUNT_EXPORT ssize_t sendmsg(int fd, const msghdr* m, int flags) {
 // sendmmsg(2): datagrams until vlen or the first error; an error after at
 // least one was sent is left for the next call (Linux).
 SHUNT_EXPORT int sendmmsg(int fd, mmsghdr* v, unsigned int vlen, int flags) {
-    accel_socket* s = fd_table::get(fd);
+    held_socket held{fd};
+    accel_socket* s = held;
     if (!s && v && vlen && v[0].msg_hdr.msg_name) {
         int e;
         s = accelerate_for_send(fd, static_cast<const sockaddr*>(v[0].msg_hdr.msg_name), v[0].msg_hdr.msg_namelen,
@@ -499,7 +502,7 @@ SHUNT_EXPORT int sendmmsg(int fd, mmsghdr* v, unsigned int vlen, int flags) {
 }
 
 SHUNT_EXPORT int getsockname(int fd, sockaddr* addr, socklen_t* len) {
-    if (accel_socket* s = fd_table::get(fd)) {
+    if (held_socket s{fd}; s) {
         if (s->kernel_fd >= 0) return real::getsockname(s->kernel_fd, addr, len);
         return finish(op_name(*s, false, addr, len), errno);
     }
@@ -507,12 +510,12 @@ SHUNT_EXPORT int getsockname(int fd, sockaddr* addr, socklen_t* len) {
 }
 
 SHUNT_EXPORT int getpeername(int fd, sockaddr* addr, socklen_t* len) {
-    if (accel_socket* s = fd_table::get(fd)) return finish(op_name(*s, true, addr, len), errno);
+    if (held_socket s{fd}; s) return finish(op_name(*s, true, addr, len), errno);
     return real::getpeername(fd, addr, len);
 }
 
 SHUNT_EXPORT int getsockopt(int fd, int level, int name, void* val, socklen_t* len) {
-    if (accel_socket* s = fd_table::get(fd)) {
+    if (held_socket s{fd}; s) {
         // A listener on both stacks answers as the kernel's listener does.
         if (s->kernel_fd >= 0) return real::getsockopt(s->kernel_fd, level, name, val, len);
         return finish(op_getsockopt(*s, level, name, val, len), errno);
@@ -521,7 +524,7 @@ SHUNT_EXPORT int getsockopt(int fd, int level, int name, void* val, socklen_t* l
 }
 
 SHUNT_EXPORT int setsockopt(int fd, int level, int name, const void* val, socklen_t len) {
-    if (accel_socket* s = fd_table::get(fd)) {
+    if (held_socket s{fd}; s) {
         if (s->kernel_fd >= 0) {  // both stacks; the kernel's answer is the app's
             if (real::setsockopt(s->kernel_fd, level, name, val, len) != 0) return -1;
             const int saved = errno;
@@ -539,7 +542,7 @@ SHUNT_EXPORT int ioctl(int fd, unsigned long req, ...) {
     va_start(ap, req);
     void* arg = va_arg(ap, void*);
     va_end(ap);
-    if (accel_socket* s = fd_table::get(fd)) {
+    if (held_socket s{fd}; s) {
         if (req == FIONBIO) {
             // The fd's file flag follows (by raw syscall: see fd_wrappers.cpp).
             const long rr = shm::sys::raw(SYS_ioctl, fd, static_cast<long>(req), reinterpret_cast<long>(arg));
