@@ -52,7 +52,7 @@ void admin_server::service() {
 
 void admin_server::accept_clients() {
     for (;;) {
-        int fd = accept4(listener_.fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = listener_.accept_client();
         if (fd < 0) return;
         if (clients_.size() >= k_max_clients) {
             close(fd);

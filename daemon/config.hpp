@@ -38,6 +38,7 @@ struct daemon_config {
     unsigned app_sockets = 16384;         // accelerated sockets per app process (more: EMFILE)
     unsigned app_memory_mb = 0;           // socket-ring memory per app in use at once (0: no cap; more: ENOBUFS)
     unsigned max_apps = 256;              // attached app processes
+    unsigned max_apps_per_user = 64;      // of them, one user's (root is not counted against it)
     std::string control_path = "/run/shunt/control.sock";
     std::string admin_path = "/run/shunt/admin.sock";
     std::optional<uid_t> socket_owner;

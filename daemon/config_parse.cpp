@@ -44,6 +44,7 @@ Engine:
   --app-memory MB        socket-ring memory one app may use at once; beyond:
                          ENOBUFS (default 0: no cap)
   --max-apps N           app processes attached at once (default 256)
+  --max-apps-per-user N  of them, one user's (root's are not counted) (default 64)
   --poll-mode MODE       busy (poll without pause), interrupt (sleep when idle
                          until an app, the port or a timer wakes the worker) or
                          adaptive (as interrupt; on a port that cannot wake the

@@ -5,9 +5,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "base/log.hpp"
+#include "base/printable.hpp"
 #include "daemon/app_segment.hpp"
 #include "daemon/session.hpp"
 #include "daemon/worker.hpp"
@@ -17,16 +19,28 @@
 namespace shunt::daemon {
 namespace {
 
+// Connections that have not asked to attach yet: in all, and per uid (root
+// aside), so one user's idle connections cannot turn every other user's
+// apps away (they would run on the kernel).
 constexpr std::size_t k_max_pending = 64;
+constexpr std::size_t k_max_pending_per_uid = 8;
 constexpr std::uint32_t k_call_slots = 256;
 
+// The app's command line as shuntd logs and shows it: its arguments joined
+// by spaces, each made printable (an app chooses its own argv: no escape
+// sequence of it reaches the log or a shuntctl user's terminal).
 std::string cmdline_of(pid_t pid) {
     std::ifstream f("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
     std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     while (!s.empty() && s.back() == '\0') s.pop_back();
-    for (char& c : s)
-        if (c == '\0' || c == '\n' || c == '\r' || c == '\t') c = ' ';
-    return s;
+    std::string out;
+    for (std::size_t at = 0; at <= s.size();) {
+        const std::size_t end = std::min(s.find('\0', at), s.size());
+        if (!out.empty()) out += ' ';
+        out += printable(std::string_view(s).substr(at, end - at));
+        at = end + 1;
+    }
+    return out;
 }
 
 std::uint16_t read_unprivileged_port_start() {
@@ -92,9 +106,13 @@ void control_server::service() {
 
 void control_server::accept_clients() {
     for (;;) {
-        const int fd = accept4(listener_.fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        const int fd = listener_.accept_client();
         if (fd < 0) return;
-        if (pending_.size() >= k_max_pending) {
+        const auto cred = credentials_of(fd);
+        if (!cred || pending_.size() >= k_max_pending ||
+            (cred->uid != 0 && std::count_if(pending_.begin(), pending_.end(), [&](const auto& p) {
+                                   return p.second.uid == cred->uid;
+                               }) >= static_cast<std::ptrdiff_t>(k_max_pending_per_uid))) {
             close(fd);
             continue;
         }
@@ -105,7 +123,7 @@ void control_server::accept_clients() {
             close(fd);
             continue;
         }
-        pending_[fd] = pending_client{std::time(nullptr)};
+        pending_[fd] = pending_client{std::time(nullptr), cred->uid};
     }
 }
 
@@ -141,6 +159,17 @@ void control_server::on_pending(int fd) {
         reply_error(fd, EMFILE);
         return drop(fd);
     }
+    // Root aside, no user takes more than their share of the sessions.
+    if (cred->uid != 0) {
+        const auto theirs = static_cast<unsigned>(
+            std::count_if(attached_.begin(), attached_.end(), [&](const auto& a) { return a.second.uid == cred->uid; }));
+        if (theirs >= cfg_.max_apps_per_user) {
+            SHUNT_LOG_WARN("app pid %d uid %u refused: the user has %u apps attached (max-apps-per-user)", cred->pid,
+                           cred->uid, theirs);
+            reply_error(fd, EMFILE);
+            return drop(fd);
+        }
+    }
     const std::uint64_t id = next_session_++;
     const auto g = shm::make_geometry(cfg_.app_sockets, cfg_.socket_buffer, k_call_slots);
     auto seg = app_segment::create(g, id, routes_);
@@ -159,6 +188,7 @@ void control_server::on_pending(int fd) {
         close(worker_fd);
         return drop(fd);
     }
+    const uid_t who_uid = cred->uid;
     app_identity who{id, cred->pid, cred->uid, cred->gid, cmdline_of(cred->pid), std::time(nullptr)};
     session_limits lim{cfg_.app_sockets, std::uint64_t{cfg_.app_memory_mb} << 20, unprivileged_port_start_};
     SHUNT_LOG_INFO("app pid %d uid %u attached (session %llu): %s", who.pid, who.uid,
@@ -170,11 +200,11 @@ void control_server::on_pending(int fd) {
     ev.data.fd = fd;
     epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev);
     pending_.erase(fd);
-    attached_[fd] = id;
+    attached_[fd] = attached_app{id, who_uid};
 }
 
 void control_server::on_attached_hangup(int fd) {
-    worker_.detach(attached_[fd]);
+    worker_.detach(attached_[fd].session);
     drop(fd);
 }
 

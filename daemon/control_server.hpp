@@ -20,6 +20,8 @@
 #include <memory>
 #include <vector>
 
+#include <sys/types.h>
+
 #include "daemon/config.hpp"
 #include "daemon/unix_listener.hpp"
 #include "shm/segment.hpp"
@@ -41,6 +43,11 @@ public:
 private:
     struct pending_client {
         std::time_t since = 0;
+        uid_t uid = 0;
+    };
+    struct attached_app {
+        std::uint64_t session = 0;
+        uid_t uid = 0;
     };
     control_server(unix_listener l, const daemon_config& cfg, worker& w, std::vector<shm::served_route> routes);
     void accept_clients();
@@ -55,7 +62,7 @@ private:
     std::vector<shm::served_route> routes_;
     int epfd_ = -1;
     std::map<int, pending_client> pending_;      // connected, attach not yet requested
-    std::map<int, std::uint64_t> attached_;      // fd -> session id
+    std::map<int, attached_app> attached_;       // fd -> its session
     std::uint64_t next_session_ = 1;
     std::uint16_t unprivileged_port_start_ = 1024;
 };

@@ -149,6 +149,12 @@ void session::execute(const shm::command& c, shm::completion& r) {
     if (c.opcode == static_cast<std::uint32_t>(shm::op::open) || c.opcode == static_cast<std::uint32_t>(shm::op::accept)) {
         // The fds come first, whatever the outcome: every answer consumes them.
         passed_fds fds = take_fds(c.tag);
+        // shuntd ran out of fds: this socket fails, as the kernel's socket()
+        // fails at a descriptor limit; the session and its other sockets go on.
+        if (fds.lost) {
+            r.result = -EMFILE;
+            return;
+        }
         if (fds.first < 0) return fail("no notify fd was sent for tag " + std::to_string(c.tag));
         if (!is_stream_unix_socket(fds.first) || (fds.second >= 0 && !is_stream_unix_socket(fds.second))) {
             fds.close_all();
@@ -433,16 +439,17 @@ session::passed_fds session::take_fds(std::uint64_t tag) {
     for (;;) {
         shm::fd_message m{};
         int got[shm::k_max_passed_fds];
-        const ssize_t n = shm::recv_with_fds(ctl_fd_, &m, sizeof m, got, MSG_DONTWAIT);
-        passed_fds f{got[0], got[1]};
+        bool lost = false;
+        const ssize_t n = shm::recv_with_fds(ctl_fd_, &m, sizeof m, got, MSG_DONTWAIT, &lost);
+        passed_fds f{got[0], got[1], lost};
         // SOCK_SEQPACKET delivers empty messages, and one can carry an fd:
         // n == 0 with an fd is a malformed message (closing the fd), not a
         // hang-up; found by tests/fuzz/fuzz_segment (each leaked an fd).
-        if (n < 0 || (n == 0 && f.first < 0)) return {};
-        if (n == sizeof(shm::wake_message) && f.first < 0 &&
+        if (n < 0 || (n == 0 && f.first < 0 && !lost)) return {};
+        if (n == sizeof(shm::wake_message) && f.first < 0 && !lost &&
             static_cast<std::uint32_t>(m.tag) == shm::k_wake_magic)
             continue;  // a wake message the worker has not drained yet
-        if (n != sizeof m || f.first < 0) {
+        if (n != sizeof m || (f.first < 0 && !lost)) {
             f.close_all();
             fail("malformed message on the control socket");
             return {};

@@ -122,6 +122,7 @@ private:
     // notify pair (or a kernel socket) first, the app's end second (-1 if none).
     struct passed_fds {
         int first = -1, second = -1;
+        bool lost = false;  // the app sent them; shuntd, at its fd limit, could not receive them
         void close_all() {
             if (first >= 0) ::close(first);
             if (second >= 0) ::close(second);

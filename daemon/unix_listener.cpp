@@ -1,5 +1,8 @@
 #include "daemon/unix_listener.hpp"
 
+#include "base/log.hpp"
+
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -60,6 +63,24 @@ result<unix_listener> unix_listener::open(const std::string& path, mode_t mode,
     return l;
 }
 
+unix_listener::unix_listener(int fd, std::string path)
+    : fd_(fd), spare_(::open("/dev/null", O_RDONLY | O_CLOEXEC)), path_(std::move(path)) {}
+
+int unix_listener::accept_client() {
+    for (;;) {
+        const int fd = accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0) return fd;
+        if (errno == EINTR || errno == ECONNABORTED) continue;
+        if ((errno != EMFILE && errno != ENFILE) || spare_ < 0) return -1;
+        close(spare_);
+        const int shed = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (shed >= 0) close(shed);
+        spare_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (shed < 0) return -1;
+        SHUNT_LOG_WARN("%s: out of file descriptors; a client was turned away", path_.c_str());
+    }
+}
+
 result<int> unix_listener::make_epoll() const {
     const int ep = epoll_create1(EPOLL_CLOEXEC);
     if (ep < 0) return make_error(errno, std::string("epoll_create1: ") + std::strerror(errno));
@@ -75,6 +96,7 @@ result<int> unix_listener::make_epoll() const {
 }
 
 unix_listener::~unix_listener() {
+    if (spare_ >= 0) close(spare_);
     if (fd_ >= 0) {
         close(fd_);
         unlink(path_.c_str());

@@ -17,20 +17,31 @@ public:
     [[nodiscard]] static result<unix_listener> open(const std::string& path, mode_t mode,
                                                     std::optional<uid_t> owner,
                                                     std::optional<gid_t> group, int type = 1 /* SOCK_STREAM */);
-    unix_listener(unix_listener&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) { o.fd_ = -1; }
+    unix_listener(unix_listener&& o) noexcept : fd_(o.fd_), spare_(o.spare_), path_(std::move(o.path_)) {
+        o.fd_ = o.spare_ = -1;
+    }
     unix_listener& operator=(unix_listener&&) = delete;
     unix_listener(const unix_listener&) = delete;
     ~unix_listener();
 
     int fd() const { return fd_; }
+    // The next connection (non-blocking, close-on-exec), or -1 when none
+    // waits. At the fd limit (EMFILE, ENFILE) the connection is taken into a
+    // descriptor kept spare for this and closed at once: the client sees it
+    // end (an app's libshunt then leaves its sockets on the kernel) and the
+    // listener stops being readable, where a failing accept4 left it
+    // readable and the main loop spinning on it (the pattern libev and
+    // nginx use).
+    int accept_client();
     // A new epoll fd (close-on-exec) watching this listener for EPOLLIN, the
     // first member of a server's set; its data.fd is the listener's fd.
     [[nodiscard]] result<int> make_epoll() const;
     const std::string& path() const { return path_; }
 
 private:
-    unix_listener(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+    unix_listener(int fd, std::string path);
     int fd_ = -1;
+    int spare_ = -1;  // /dev/null, given up for a moment by accept_client at the fd limit
     std::string path_;
 };
 

@@ -34,8 +34,9 @@ int send_with_fd(int sock, const void* buf, std::size_t len, int fd, int flags) 
     return send_with_fds(sock, buf, len, &fd, fd >= 0 ? 1 : 0, flags);
 }
 
-ssize_t recv_with_fds(int sock, void* buf, std::size_t len, int fds[k_max_passed_fds], int flags) {
+ssize_t recv_with_fds(int sock, void* buf, std::size_t len, int fds[k_max_passed_fds], int flags, bool* fds_lost) {
     for (int i = 0; i < k_max_passed_fds; ++i) fds[i] = -1;
+    if (fds_lost) *fds_lost = false;
     iovec iov{buf, len};
     msghdr mh{};
     mh.msg_iov = &iov;
@@ -60,6 +61,15 @@ ssize_t recv_with_fds(int sock, void* buf, std::size_t len, int fds[k_max_passed
             if (kept < k_max_passed_fds) fds[kept++] = f;
             else sys::close(f);
         }
+    }
+    // Fewer descriptors than were sent: none is usable as the message meant.
+    if (mh.msg_flags & MSG_CTRUNC) {
+        for (int i = 0; i < k_max_passed_fds; ++i)
+            if (fds[i] >= 0) {
+                sys::close(fds[i]);
+                fds[i] = -1;
+            }
+        if (fds_lost) *fds_lost = true;
     }
     return n;
 }

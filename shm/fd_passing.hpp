@@ -20,8 +20,11 @@ int send_with_fd(int sock, const void* buf, std::size_t len, int fd, int flags);
 // Receives one message (truncated to len) and up to k_max_passed_fds
 // descriptors into fds[] in the order sent (-1 where none; extra descriptors
 // are closed; all are close-on-exec). Returns the message length, 0 on
-// hang-up, or -errno.
-ssize_t recv_with_fds(int sock, void* buf, std::size_t len, int fds[k_max_passed_fds], int flags);
+// hang-up, or -errno. *fds_lost (if given): descriptors were sent but the
+// kernel could not install them all (MSG_CTRUNC: the receiver is at its
+// RLIMIT_NOFILE); those received are closed and fds[] is all -1.
+ssize_t recv_with_fds(int sock, void* buf, std::size_t len, int fds[k_max_passed_fds], int flags,
+                      bool* fds_lost = nullptr);
 // The same, keeping only the first descriptor (*fd, -1 if none).
 ssize_t recv_with_fd(int sock, void* buf, std::size_t len, int* fd, int flags);
 

@@ -22,11 +22,13 @@ TEST(Config, MinimalCommandLine) {
 
 TEST(Config, AppLimits) {
     auto r = parse({"--port", "net_ring0", "--addr", "10.0.0.1/24", "--app-sockets", "64", "--app-memory", "128",
-                    "--max-apps", "3", "--socket-buffer", "65536"});
+                    "--max-apps", "3", "--max-apps-per-user", "2", "--socket-buffer", "65536"});
     ASSERT_TRUE(r) << r.err().describe();
     EXPECT_EQ(r->config.app_sockets, 64u);
     EXPECT_EQ(r->config.app_memory_mb, 128u);
     EXPECT_EQ(r->config.max_apps, 3u);
+    EXPECT_EQ(r->config.max_apps_per_user, 2u);
+    EXPECT_EQ(parse({"--port", "net_ring0", "--addr", "10.0.0.1/24"})->config.max_apps_per_user, 64u);
     EXPECT_EQ(r->config.socket_buffer, 65536u);
     auto bad = parse({"--port", "net_ring0", "--addr", "10.0.0.1/24", "--app-sockets", "0"});
     ASSERT_FALSE(bad);
