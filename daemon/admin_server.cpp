@@ -59,6 +59,7 @@ void admin_server::accept_clients() {
             continue;
         }
         client c;
+        c.since = std::time(nullptr);
         if (!allowed(fd)) {
             auto cred = credentials_of(fd);
             SHUNT_LOG_WARN("admin: refused uid %u pid %d", cred ? cred->uid : 0u, cred ? cred->pid : 0);
@@ -136,6 +137,16 @@ void admin_server::on_client(int fd, unsigned events) {
             break;  // peer gone
         }
         drop(fd);
+    }
+}
+
+void admin_server::expire() {
+    const std::time_t now = std::time(nullptr);
+    for (auto it = clients_.begin(); it != clients_.end();) {
+        const int fd = it->first;
+        const bool stale = now - it->second.since > k_client_seconds;
+        ++it;
+        if (stale) drop(fd);
     }
 }
 

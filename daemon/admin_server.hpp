@@ -8,6 +8,7 @@
 // socket group. Others get {"error":"permission denied"}.
 #pragma once
 
+#include <ctime>
 #include <functional>
 #include <map>
 #include <memory>
@@ -33,10 +34,16 @@ public:
     int poll_fd() const { return epfd_; }
     // Accepts, reads and answers without blocking.
     void service();
+    // Drops clients that have not finished their exchange in k_client_seconds
+    // (one that connects and never asks, or never reads its answer, holds
+    // one of the few client places): call it every main-loop turn.
+    void expire();
+    static constexpr int k_client_seconds = 5;
     void set_stream_handler(stream_handler h) { stream_ = std::move(h); }
 
 private:
     struct client {
+        std::time_t since = 0;
         std::string in, out;
         bool replied = false;
         bool denied = false;  // answered with "permission denied" once it asks

@@ -95,6 +95,9 @@ void control_server::service() {
         else if (pending_.count(fd)) on_pending(fd);
         else if (attached_.count(fd)) on_attached_hangup(fd);
     }
+}
+
+void control_server::expire() {
     // An app that connects and never asks is dropped after a few seconds.
     const std::time_t now = std::time(nullptr);
     for (auto it = pending_.begin(); it != pending_.end();) {

@@ -38,6 +38,9 @@ public:
 
     int poll_fd() const { return epfd_; }
     void service();
+    // Drops connections that have not asked to attach within a few seconds:
+    // call it every main-loop turn (not only when the socket has events).
+    void expire();
     std::size_t attached() const { return attached_.size(); }
 
 private:

@@ -219,6 +219,8 @@ int run(const daemon_config& cfg, int sigfd) {
                         admin->service();
                     }
                 }
+                control->expire();
+                admin->expire();
                 const bool now_up = ports[0]->link().up;
                 if (now_up != link) {
                     SHUNT_LOG_INFO("port %s link %s", ports[0]->name().c_str(), now_up ? "up" : "down");
