@@ -22,10 +22,10 @@ std::string error_reply(const std::string& msg) {
 }  // namespace
 
 admin_server::admin_server(unix_listener l, handler h, const daemon_config& cfg)
-    : listener_(std::move(l)), handler_(std::move(h)), owner_(cfg.socket_owner), group_(cfg.socket_group) {}
+    : listener_(std::move(l)), handler_(std::move(h)), owner_(cfg.admin_owner), group_(cfg.admin_group) {}
 
 result<std::unique_ptr<admin_server>> admin_server::open(const daemon_config& cfg, handler h) {
-    auto l = unix_listener::open(cfg.admin_path, cfg.admin_mode, cfg.socket_owner, cfg.socket_group);
+    auto l = unix_listener::open(cfg.admin_path, cfg.admin_mode, cfg.admin_owner, cfg.admin_group);
     if (!l) return l.err();
     std::unique_ptr<admin_server> s(new admin_server(std::move(*l), std::move(h), cfg));
     auto ep = s->listener_.make_epoll();

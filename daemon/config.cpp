@@ -67,7 +67,7 @@ std::string format_ipv4(std::uint32_t host_order) {
 bool is_setting(const std::string& key) {
     static const std::set<std::string> k_keys = {
         "port", "addr", "address", "gateway", "mtu", "workers", "mbufs", "socket-buffer", "app-sockets", "app-memory", "max-apps", "max-apps-per-user", "memory",
-        "idle-sleep", "poll-mode", "control", "admin", "socket-owner", "socket-group", "control-mode",
+        "idle-sleep", "poll-mode", "control", "admin", "socket-owner", "socket-group", "admin-owner", "admin-group", "control-mode",
         "admin-mode", "log-level", "log", "huge", "file-prefix"};
     return k_keys.count(key) != 0;
 }
@@ -142,18 +142,20 @@ result<void> apply_setting(daemon_config& cfg, const std::string& key, const std
         cfg.admin_path = value;
         return {};
     }
-    if (key == "socket-owner") {
-        if (passwd* pw = getpwnam(value.c_str())) { cfg.socket_owner = pw->pw_uid; return {}; }
+    if (key == "socket-owner" || key == "admin-owner") {
+        std::optional<uid_t>& owner = key == "socket-owner" ? cfg.socket_owner : cfg.admin_owner;
+        if (passwd* pw = getpwnam(value.c_str())) { owner = pw->pw_uid; return {}; }
         auto n = parse_number(value, 0, 0xfffffffe);
         if (!n) return bad(where, key, value, "no such user");
-        cfg.socket_owner = static_cast<uid_t>(*n);
+        owner = static_cast<uid_t>(*n);
         return {};
     }
-    if (key == "socket-group") {
-        if (group* gr = getgrnam(value.c_str())) { cfg.socket_group = gr->gr_gid; return {}; }
+    if (key == "socket-group" || key == "admin-group") {
+        std::optional<gid_t>& grp = key == "socket-group" ? cfg.socket_group : cfg.admin_group;
+        if (group* gr = getgrnam(value.c_str())) { grp = gr->gr_gid; return {}; }
         auto n = parse_number(value, 0, 0xfffffffe);
         if (!n) return bad(where, key, value, "no such group");
-        cfg.socket_group = static_cast<gid_t>(*n);
+        grp = static_cast<gid_t>(*n);
         return {};
     }
     if (key == "control-mode" || key == "admin-mode") {

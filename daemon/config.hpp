@@ -41,8 +41,10 @@ struct daemon_config {
     unsigned max_apps_per_user = 64;      // of them, one user's (root is not counted against it)
     std::string control_path = "/run/shunt/control.sock";
     std::string admin_path = "/run/shunt/admin.sock";
-    std::optional<uid_t> socket_owner;
+    std::optional<uid_t> socket_owner;  // the control socket's (who may attach apps)
     std::optional<gid_t> socket_group;
+    std::optional<uid_t> admin_owner;   // the admin socket's (who may run shuntctl, capture included)
+    std::optional<gid_t> admin_group;
     mode_t control_mode = 0666;  // any local user may attach; policy is SO_PEERCRED
     mode_t admin_mode = 0660;    // owner and group only
     log::level log_level = log::level::info;

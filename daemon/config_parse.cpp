@@ -59,8 +59,13 @@ Engine:
 Sockets:
   --control PATH         control socket apps attach to (default /run/shunt/control.sock)
   --admin PATH           admin socket shuntctl talks to (default /run/shunt/admin.sock)
-  --socket-owner USER    owner of both sockets (default: the daemon's user)
-  --socket-group GROUP   group of both sockets (default: the daemon's group)
+  --socket-owner USER    owner of the control socket: who may attach apps
+                         (default: the daemon's user; with neither this nor
+                         --socket-group, any user --control-mode lets in)
+  --socket-group GROUP   group of the control socket (default: the daemon's group)
+  --admin-owner USER     owner of the admin socket: who may use shuntctl, capture
+                         included (default: the daemon's user; root always may)
+  --admin-group GROUP    group of the admin socket (default: the daemon's group)
   --control-mode MODE    octal mode of the control socket (default 0666)
   --admin-mode MODE      octal mode of the admin socket (default 0660)
 

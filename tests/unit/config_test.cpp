@@ -28,6 +28,13 @@ TEST(Config, AppLimits) {
     EXPECT_EQ(r->config.app_memory_mb, 128u);
     EXPECT_EQ(r->config.max_apps, 3u);
     EXPECT_EQ(r->config.max_apps_per_user, 2u);
+    auto socks = parse({"--port", "net_ring0", "--addr", "10.0.0.1/24", "--socket-group", "0", "--admin-group", "7",
+                        "--admin-owner", "8"});
+    ASSERT_TRUE(socks) << socks.err().describe();
+    EXPECT_EQ(socks->config.socket_group, 0u);
+    EXPECT_EQ(socks->config.admin_group, 7u) << "each socket its own group";
+    EXPECT_EQ(socks->config.admin_owner, 8u);
+    EXPECT_FALSE(socks->config.socket_owner);
     EXPECT_EQ(parse({"--port", "net_ring0", "--addr", "10.0.0.1/24"})->config.max_apps_per_user, 64u);
     EXPECT_EQ(r->config.socket_buffer, 65536u);
     auto bad = parse({"--port", "net_ring0", "--addr", "10.0.0.1/24", "--app-sockets", "0"});
