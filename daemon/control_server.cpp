@@ -11,6 +11,7 @@
 #include "base/log.hpp"
 #include "base/printable.hpp"
 #include "daemon/app_segment.hpp"
+#include "daemon/fd_reaper.hpp"
 #include "daemon/session.hpp"
 #include "daemon/worker.hpp"
 #include "shm/fd_passing.hpp"
@@ -140,8 +141,8 @@ void control_server::drop(int fd) {
 void control_server::on_pending(int fd) {
     shm::attach_request req{};
     int junk = -1;
-    const ssize_t n = shm::recv_with_fd(fd, &req, sizeof req, &junk, MSG_DONTWAIT);
-    if (junk >= 0) close(junk);
+    const ssize_t n = shm::recv_with_fd(fd, &req, sizeof req, &junk, MSG_DONTWAIT, fd_reaper::close_later);
+    fd_reaper::close_later(junk);  // an attach carries no fd: whatever came is not ours to wait on
     if (n == -EAGAIN) return;
     if (n != sizeof req || req.magic != shm::k_segment_magic) return drop(fd);
     auto cred = credentials_of(fd);

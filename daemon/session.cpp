@@ -342,13 +342,13 @@ void session::attach_kernel_socket(const shm::command& c, shm::completion& r) {
     int fd = -1;
     if (c.a == 0) {
         passed_fds fds = take_fds(c.tag);  // consumed whatever the outcome
-        if (fds.second >= 0) close(fds.second);  // one socket is all this call takes
+        fd_reaper::close_later(fds.second);  // one socket is all this call takes
         fd = fds.first;
         if (fd < 0) return fail("no kernel socket was sent for tag " + std::to_string(c.tag));
     }
     engine_socket* s = live_socket(c.sock);
     if (!s || !s->dgram) {
-        if (fd >= 0) close(fd);
+        fd_reaper::close_later(fd);
         r.result = s ? -EINVAL : -EBADF;
         return;
     }
@@ -363,7 +363,7 @@ void session::attach_kernel_socket(const shm::command& c, shm::completion& r) {
                      (len = sizeof domain, getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0) &&
                      domain == AF_INET;
     if (!udp || s->kernel_fd >= 0) {
-        close(fd);
+        fd_reaper::close_later(fd);
         r.result = udp ? -EBUSY : -EINVAL;
         return;
     }
@@ -440,7 +440,7 @@ session::passed_fds session::take_fds(std::uint64_t tag) {
         shm::fd_message m{};
         int got[shm::k_max_passed_fds];
         bool lost = false;
-        const ssize_t n = shm::recv_with_fds(ctl_fd_, &m, sizeof m, got, MSG_DONTWAIT, &lost);
+        const ssize_t n = shm::recv_with_fds(ctl_fd_, &m, sizeof m, got, MSG_DONTWAIT, &lost, fd_reaper::close_later);
         passed_fds f{got[0], got[1], lost};
         // SOCK_SEQPACKET delivers empty messages, and one can carry an fd:
         // n == 0 with an fd is a malformed message (closing the fd), not a

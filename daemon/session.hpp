@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "daemon/app_segment.hpp"
+#include "daemon/fd_reaper.hpp"
 #include "daemon/tcp_socket.hpp"
 #include "daemon/wake_set.hpp"
 
@@ -123,9 +124,10 @@ private:
     struct passed_fds {
         int first = -1, second = -1;
         bool lost = false;  // the app sent them; shuntd, at its fd limit, could not receive them
+        // Of a kind not checked yet: closed off the lcore (fd_reaper).
         void close_all() {
-            if (first >= 0) ::close(first);
-            if (second >= 0) ::close(second);
+            fd_reaper::close_later(first);
+            fd_reaper::close_later(second);
             first = second = -1;
         }
     };

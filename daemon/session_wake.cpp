@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/log.hpp"
+#include "daemon/fd_reaper.hpp"
 #include "daemon/session.hpp"
 #include "shm/fd_passing.hpp"
 
@@ -46,8 +47,8 @@ void session::drain_control() {
         }
         shm::wake_message m{};
         int fd = -1;
-        const ssize_t got = shm::recv_with_fd(ctl_fd_, &m, sizeof m, &fd, MSG_DONTWAIT);
-        if (fd >= 0) close(fd);
+        const ssize_t got = shm::recv_with_fd(ctl_fd_, &m, sizeof m, &fd, MSG_DONTWAIT, fd_reaper::close_later);
+        fd_reaper::close_later(fd);
         if (got == 0 && fd < 0) continue;  // an empty message: nothing to do
         if (got != sizeof m || fd >= 0 || m.magic != shm::k_wake_magic) return fail("malformed message on the control socket");
     }

@@ -34,7 +34,13 @@ int send_with_fd(int sock, const void* buf, std::size_t len, int fd, int flags) 
     return send_with_fds(sock, buf, len, &fd, fd >= 0 ? 1 : 0, flags);
 }
 
-ssize_t recv_with_fds(int sock, void* buf, std::size_t len, int fds[k_max_passed_fds], int flags, bool* fds_lost) {
+namespace {
+void close_now(int fd) noexcept { sys::close(fd); }
+}  // namespace
+
+ssize_t recv_with_fds(int sock, void* buf, std::size_t len, int fds[k_max_passed_fds], int flags, bool* fds_lost,
+                      fd_disposer dispose) {
+    if (!dispose) dispose = close_now;
     for (int i = 0; i < k_max_passed_fds; ++i) fds[i] = -1;
     if (fds_lost) *fds_lost = false;
     iovec iov{buf, len};
@@ -59,14 +65,14 @@ ssize_t recv_with_fds(int sock, void* buf, std::size_t len, int fds[k_max_passed
             int f;
             std::memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof f);
             if (kept < k_max_passed_fds) fds[kept++] = f;
-            else sys::close(f);
+            else dispose(f);
         }
     }
     // Fewer descriptors than were sent: none is usable as the message meant.
     if (mh.msg_flags & MSG_CTRUNC) {
         for (int i = 0; i < k_max_passed_fds; ++i)
             if (fds[i] >= 0) {
-                sys::close(fds[i]);
+                dispose(fds[i]);
                 fds[i] = -1;
             }
         if (fds_lost) *fds_lost = true;
@@ -74,12 +80,12 @@ ssize_t recv_with_fds(int sock, void* buf, std::size_t len, int fds[k_max_passed
     return n;
 }
 
-ssize_t recv_with_fd(int sock, void* buf, std::size_t len, int* fd, int flags) {
+ssize_t recv_with_fd(int sock, void* buf, std::size_t len, int* fd, int flags, fd_disposer dispose) {
     int fds[k_max_passed_fds];
-    const ssize_t n = recv_with_fds(sock, buf, len, fds, flags);
+    const ssize_t n = recv_with_fds(sock, buf, len, fds, flags, nullptr, dispose);
     *fd = fds[0];
     for (int i = 1; i < k_max_passed_fds; ++i)
-        if (fds[i] >= 0) sys::close(fds[i]);
+        if (fds[i] >= 0) (dispose ? dispose : close_now)(fds[i]);
     return n;
 }
 

@@ -23,9 +23,12 @@ int send_with_fd(int sock, const void* buf, std::size_t len, int fd, int flags);
 // hang-up, or -errno. *fds_lost (if given): descriptors were sent but the
 // kernel could not install them all (MSG_CTRUNC: the receiver is at its
 // RLIMIT_NOFILE); those received are closed and fds[] is all -1.
+// `dispose` closes what is not kept (default: close(2); shuntd passes its
+// fd reaper, as a sender's descriptor may block in close).
+using fd_disposer = void (*)(int fd) noexcept;
 ssize_t recv_with_fds(int sock, void* buf, std::size_t len, int fds[k_max_passed_fds], int flags,
-                      bool* fds_lost = nullptr);
+                      bool* fds_lost = nullptr, fd_disposer dispose = nullptr);
 // The same, keeping only the first descriptor (*fd, -1 if none).
-ssize_t recv_with_fd(int sock, void* buf, std::size_t len, int* fd, int flags);
+ssize_t recv_with_fd(int sock, void* buf, std::size_t len, int* fd, int flags, fd_disposer dispose = nullptr);
 
 }  // namespace shunt::shm

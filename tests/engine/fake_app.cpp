@@ -83,7 +83,7 @@ void fake_app::ring(shm::ring_kind k, std::uint32_t id) {
     }
 }
 
-shm::completion fake_app::call(shm::command c, int fd_to_send, int fd2) {
+shm::completion fake_app::call(shm::command c, int fd_to_send, int fd2, bool give_away) {
     const std::uint32_t idx = next_slot_++ % view_.geometry().call_slots;
     shm::call_slot* slot = view_.call(idx);
     slot->state.store(shm::call_owned, std::memory_order_relaxed);
@@ -93,6 +93,9 @@ shm::completion fake_app::call(shm::command c, int fd_to_send, int fd2) {
         const shm::fd_message m{c.tag};
         const int fds[shm::k_max_passed_fds] = {fd_to_send, fd2};
         shm::send_with_fds(ctl_app_, &m, sizeof m, fds, fd2 >= 0 ? 2 : 1, 0);
+        if (give_away)
+            for (int f : fds)
+                if (f >= 0) ::close(f);
     }
     slot->cmd = c;
     slot->state.store(shm::call_posted, std::memory_order_release);

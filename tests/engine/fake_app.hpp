@@ -56,7 +56,9 @@ public:
     static double now();
 
     // A call as libshunt makes it: returns the completion (result < 0: -errno).
-    shm::completion call(shm::command c, int fd_to_send = -1, int fd2 = -1);
+    // `give_away`: the fds are closed here once sent (in flight, shuntd's
+    // copy is then their last).
+    shm::completion call(shm::command c, int fd_to_send = -1, int fd2 = -1, bool give_away = false);
     // open (SOCK_STREAM or SOCK_DGRAM): the socket id and the app's notify fd.
     struct opened {
         std::int64_t result;
