@@ -136,6 +136,7 @@ private:
     bool has_readable(engine_socket& s) const;
     void signal_readable(engine_socket& s, bool new_edge);
     void clear_left_readable(engine_socket& s);
+    void unblock_writable(engine_socket& s);
     void attach_kernel_socket(const shm::command& c, shm::completion& r);
     void detach_kernel_socket(engine_socket& s);
     void pump_kernel_sockets();

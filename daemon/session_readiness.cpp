@@ -53,6 +53,21 @@ void session::clear_left_readable(engine_socket& s) {
     if (drain) ++cleared_for_app_;
 }
 
+// The fd becomes writable again (maybe_unblock_tx cleared tx_blocked when
+// it found room): its filler is drained, unless the app has blocked again
+// since (a full ring once more, tx_blocked 1 and new filler), whose filler
+// must stay. The app marks tx_blocked before it fills (block_tx), so a look
+// before the drain and one after cover every order: blocked before we
+// looked, we leave it; blocked while we drained (its filler may be gone
+// with the old one), we fill the fd again through the app's end.
+void session::unblock_writable(engine_socket& s) {
+    // seq_cst: pairs with the app's fence between its store of tx_blocked and its filling.
+    if (s.sh->tx_blocked.load(std::memory_order_seq_cst) != 0) return;
+    shm::notify_unblock_writable(s.notify_fd);
+    if (s.sh->tx_blocked.load(std::memory_order_seq_cst) != 0 && s.notify_app_fd >= 0)
+        shm::notify_block_writable(s.notify_app_fd);
+}
+
 void session::flush() {
     if (flush_list_.empty()) return;
     // seq_cst: the ring publications of this loop come before our loads of
@@ -79,7 +94,7 @@ void session::flush() {
             signal_readable(*s, bits & nb_more);
         }
         if (bits & nb_eof) shm::notify_eof(s->notify_fd);
-        if (bits & nb_writable) shm::notify_unblock_writable(s->notify_fd);
+        if (bits & nb_writable) unblock_writable(*s);
     }
     flush_list_.clear();
 }
