@@ -5,8 +5,13 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <ctime>
+#include <deque>
+#include <mutex>
+#include <thread>
 
 namespace shunt::log {
 namespace {
@@ -16,7 +21,83 @@ std::FILE* g_file = nullptr;  // nullptr means stderr
 bool g_syslog = false;
 std::string g_ident = "shunt";
 
+// One formatted line, as the sink gets it.
+struct line {
+    level l;
+    std::string text;
+};
+
+void emit(const line& ln) {
+    if (g_syslog) {
+        static constexpr int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+        syslog(prio[static_cast<int>(ln.l)], "%s", ln.text.c_str());
+    } else {
+        std::FILE* f = g_file ? g_file : stderr;
+        std::fputs(ln.text.c_str(), f);
+        std::fputc('\n', f);
+        std::fflush(f);
+    }
+}
+
+// The writer thread's queue. Never destroyed: a sink stuck at exit keeps
+// its thread (detached by stop_writer) inside emit().
+struct writer {
+    std::mutex mu;
+    std::condition_variable more, drained;
+    std::deque<line> queue;
+    std::uint64_t dropped = 0;
+    bool running = false, stopping = false, busy = false;
+    std::thread thread;
+
+    void run() {
+        std::unique_lock lk(mu);
+        for (;;) {
+            more.wait(lk, [this] { return stopping || !queue.empty(); });
+            if (queue.empty()) break;  // stopping, all written
+            line ln = std::move(queue.front());
+            queue.pop_front();
+            const std::uint64_t lost = dropped;
+            dropped = 0;
+            busy = true;
+            lk.unlock();
+            if (lost) emit(line{level::warn, "log: " + std::to_string(lost) + " lines dropped (the log sink was slow)"});
+            emit(ln);
+            lk.lock();
+            busy = false;
+            if (queue.empty()) drained.notify_all();
+        }
+        drained.notify_all();
+    }
+};
+
+writer& the_writer() {
+    static writer* w = new writer;
+    return *w;
+}
+
 }  // namespace
+
+void start_writer() {
+    writer& w = the_writer();
+    std::lock_guard lk(w.mu);
+    if (w.running) return;
+    w.stopping = false;
+    w.running = true;
+    w.thread = std::thread([&w] { w.run(); });
+}
+
+void stop_writer() {
+    writer& w = the_writer();
+    std::unique_lock lk(w.mu);
+    if (!w.running) return;
+    w.stopping = true;
+    w.more.notify_all();
+    const bool done = w.drained.wait_for(lk, std::chrono::seconds(1), [&w] { return w.queue.empty() && !w.busy; });
+    w.running = false;
+    lk.unlock();
+    if (done) w.thread.join();
+    else w.thread.detach();  // the sink is stuck: its thread stays there
+}
 
 result<level> parse_level(std::string_view name) {
     if (name == "error") return level::error;
@@ -39,7 +120,10 @@ const char* level_name(level l) {
 
 result<void> open_sink(std::string_view destination, std::string_view ident) {
     g_ident = std::string(ident);
-    if (destination.empty() || destination == "stderr") return {};
+    if (destination.empty() || destination == "stderr") {
+        g_file = nullptr;  // a file opened before stays open: a queued line may still name it
+        return {};
+    }
     if (destination == "syslog") {
         openlog(g_ident.c_str(), LOG_PID, LOG_DAEMON);
         g_syslog = true;
@@ -65,18 +149,32 @@ void vwrite(level l, const char* fmt, va_list ap) {
     const int saved = errno;
     char msg[1024];
     std::vsnprintf(msg, sizeof msg, fmt, ap);
+    line ln{l, {}};
     if (g_syslog) {
-        static constexpr int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
-        syslog(prio[static_cast<int>(l)], "%s", msg);
+        ln.text = msg;
     } else {
         timespec ts{};
         clock_gettime(CLOCK_REALTIME, &ts);
         tm t{};
         gmtime_r(&ts.tv_sec, &t);
-        std::fprintf(g_file ? g_file : stderr, "%02d:%02d:%02d.%03ld %s[%d] %s: %s\n", t.tm_hour,
-                     t.tm_min, t.tm_sec, ts.tv_nsec / 1000000, g_ident.c_str(), getpid(),
-                     level_name(l), msg);
+        char head[96];
+        std::snprintf(head, sizeof head, "%02d:%02d:%02d.%03ld %s[%d] %s: ", t.tm_hour, t.tm_min, t.tm_sec,
+                      ts.tv_nsec / 1000000, g_ident.c_str(), getpid(), level_name(l));
+        ln.text = std::string(head) + msg;
     }
+    writer& w = the_writer();
+    {
+        std::unique_lock lk(w.mu);
+        if (w.running) {
+            if (w.queue.size() < k_queued_lines) w.queue.push_back(std::move(ln));
+            else ++w.dropped;
+            lk.unlock();
+            w.more.notify_one();
+            errno = saved;
+            return;
+        }
+    }
+    emit(ln);
     errno = saved;
 }
 

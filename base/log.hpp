@@ -24,6 +24,17 @@ void set_level(level l);
 void write(level l, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 void vwrite(level l, const char* fmt, va_list ap);
 
+// From start_writer() on, write() formats the line and queues it for a
+// writer thread, which alone may wait on the sink (a full pipe, a slow disk,
+// syslog): a caller never does (shuntd's worker and main lcore log). When
+// k_queued_lines wait already, a line is dropped and counted; the writer
+// reports the count with its next line. stop_writer() writes what is queued
+// (for at most a second: a sink stuck for longer is left to its thread)
+// and goes back to direct writes. shuntd starts it once its sink is open.
+constexpr unsigned k_queued_lines = 1024;
+void start_writer();
+void stop_writer();
+
 }  // namespace shunt::log
 
 #define SHUNT_LOG_ERROR(...) ::shunt::log::write(::shunt::log::level::error, __VA_ARGS__)

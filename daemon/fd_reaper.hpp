@@ -13,5 +13,8 @@ namespace shunt::daemon::fd_reaper {
 // starts on first use and is never joined: an fd whose close waits for
 // ever holds it, and nothing else.
 void close_later(int fd) noexcept;
+// Waits until every fd handed over so far is closed (tests that count fds;
+// never an lcore).
+void settle() noexcept;
 
 }  // namespace shunt::daemon::fd_reaper

@@ -274,8 +274,12 @@ int main(int argc, char** argv) {
         SHUNT_LOG_ERROR("%s", sigfd.err().describe().c_str());
         return 1;
     }
+    // No lcore waits on the log sink. Started with the signals blocked, as
+    // every thread must be (they go to the signalfd).
+    shunt::log::start_writer();
     const int code = run(cfg, *sigfd);
     close(*sigfd);
     SHUNT_LOG_INFO("shuntd exited (%d)", code);
+    shunt::log::stop_writer();
     return code;
 }

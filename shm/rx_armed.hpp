@@ -53,9 +53,13 @@ inline bool set(const std::atomic<std::uint32_t>& f) { return state(f.load(std::
 // for, or, for a new edge (`new_edge`), when it is armed already. On true,
 // `was` holds the value before; shuntd then sends when something is still
 // readable and calls daemon_finish.
+// A bounded number of tries: the word is the app's to write, and an app that
+// keeps changing it must not hold the worker here (it only spoils its own
+// readiness; an honest app changes it a few times at most meanwhile).
+constexpr int k_claim_tries = 64;
 inline bool daemon_claim(std::atomic<std::uint32_t>& f, bool new_edge, std::uint32_t& was) {
     std::uint32_t v = f.load(std::memory_order_seq_cst);
-    for (;;) {
+    for (int tries = 0; tries < k_claim_tries; ++tries) {
         const std::uint32_t st = state(v);
         if (st == sending || (st == armed && !new_edge)) return false;
         if (f.compare_exchange_weak(v, with_state(v, sending), std::memory_order_seq_cst)) {
@@ -63,6 +67,7 @@ inline bool daemon_claim(std::atomic<std::uint32_t>& f, bool new_edge, std::uint
             return true;
         }
     }
+    return false;
 }
 
 // Ends shuntd's step: the word becomes `next`, and an app thread that

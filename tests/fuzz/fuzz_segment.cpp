@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "daemon/fd_reaper.hpp"
 #include "tests/fuzz/fuzz_input.hpp"
 #include "tests/fuzz/lwip_env.hpp"
 #include "tests/fuzz/segment_ops.hpp"
@@ -70,6 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         shunt::fuzz::run_segment_program(in);
     }
     shunt::fuzz::lwip_end_input();
+    shunt::daemon::fd_reaper::settle();  // the fds shuntd hands its reaper are closed by now
     check_fds(fds);
     return 0;
 }
