@@ -56,10 +56,11 @@ void session::clear_left_readable(engine_socket& s) {
 // The fd becomes writable again (maybe_unblock_tx cleared tx_blocked when
 // it found room): its filler is drained, unless the app has blocked again
 // since (a full ring once more, tx_blocked 1 and new filler), whose filler
-// must stay. The app marks tx_blocked before it fills (block_tx), so a look
-// before the drain and one after cover every order: blocked before we
-// looked, we leave it; blocked while we drained (its filler may be gone
-// with the old one), we fill the fd again through the app's end.
+// must stay. The app fills, then marks tx_blocked, then fills once more if
+// the ring has no room (preload/op_helpers.hpp block_tx): blocked before our
+// first look, we leave it; blocked between our looks (we may have drained
+// its new filler), we fill the fd again through the app's end; blocked
+// after, its own second filling covers what we drained.
 void session::unblock_writable(engine_socket& s) {
     // seq_cst: pairs with the app's fence between its store of tx_blocked and its filling.
     if (s.sh->tx_blocked.load(std::memory_order_seq_cst) != 0) return;

@@ -175,14 +175,21 @@ inline bool ring_found_empty(int fd, accel_socket& s, bool nonblock) {
 // Makes the fd unwritable, then looks at the ring again (the seq_cst fence
 // pairs with the daemon's in maybe_unblock_tx; it drains the filler once the
 // ring is below three quarters full). Returns whether there is room after
-// all, in which case the fd was made writable again (drain_tx). tx_blocked
-// is set before the filling: a drain of the worker's for an older unblock
-// then sees it and leaves the new filler (session::unblock_writable).
+// all, in which case the fd was made writable again (drain_tx).
+// A drain of the worker's for an older unblock may run while this block
+// fills (session::unblock_writable looks at tx_blocked before and after its
+// drain): one that looked before our store of tx_blocked may take our
+// filler, so with no room the fd is filled once more after the store (one
+// refused send when nothing was taken); one that looks after the store
+// refills the fd itself.
 inline bool block_tx(int fd, accel_socket& s) {
+    shm::notify_block_writable(fd);
     s.sh->tx_blocked.store(1, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    shm::notify_block_writable(fd);
-    if (s.tx.free_space() < static_cast<std::int64_t>(s.tx.capacity() / 4)) return false;
+    if (s.tx.free_space() < static_cast<std::int64_t>(s.tx.capacity() / 4)) {
+        shm::notify_block_writable(fd);
+        return false;
+    }
     if (s.sh->tx_blocked.exchange(0, std::memory_order_relaxed)) s.ch->ring(shm::ring_kind::drain_tx, s.id);
     return true;
 }

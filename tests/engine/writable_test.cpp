@@ -38,12 +38,13 @@ TEST(Writable, AStaleUnblockDoesNotUndoTheNextBlock) {
 
     auto* sh = app.view().socket(client.id);
     shm::byte_ring_producer tx(&sh->tx, app.view().tx_data(client.id), app.view().geometry().ring_bytes);
-    // What libshunt's send does when it fills the ring: mark the socket
-    // blocked, then make the fd unwritable (block_tx's order).
+    // What libshunt's send does when it fills the ring (block_tx): fill the
+    // fd, mark the socket blocked, and with no room, fill once more.
     auto fill_and_block = [&] {
         const std::string chunk(4096, 'x');
         while (tx.free_space() > 0)
             ASSERT_GT(tx.write(chunk.data(), std::min<std::size_t>(chunk.size(), tx.free_space())), 0);
+        shm::notify_block_writable(client.notify);
         sh->tx_blocked.store(1, std::memory_order_relaxed);
         std::atomic_thread_fence(std::memory_order_seq_cst);
         shm::notify_block_writable(client.notify);
