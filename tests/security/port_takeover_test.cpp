@@ -39,6 +39,13 @@ struct socket_in {
     std::int64_t listen() { return app.listen(s.id); }
 };
 
+// `l` listens on ip:port with `option` (SO_REUSEADDR, SO_REUSEPORT) set first.
+void listen_with(socket_in& l, int option, const char* ip, std::uint16_t port) {
+    ASSERT_EQ(l.opt(option), 0);
+    ASSERT_EQ(l.bind(ip, port), 0);
+    ASSERT_EQ(l.listen(), 0);
+}
+
 // The rules alone, as inet_bind_conflict and udp_lib_lport_inuse state them.
 TEST(BindRules, TcpFollowsLinux) {
     claim any{0, true, false, true, 0};
@@ -80,9 +87,7 @@ TEST(BindRules, UdpFollowsLinux) {
 TEST(PortTakeover, ReuseaddrDoesNotOverrideAListener) {
     fake_app root(as(0)), stranger(as(k_nobody));
     socket_in l(root, SOCK_STREAM);
-    ASSERT_EQ(l.opt(SO_REUSEADDR), 0);
-    ASSERT_EQ(l.bind("0.0.0.0", 18080), 0);
-    ASSERT_EQ(l.listen(), 0);
+    listen_with(l, SO_REUSEADDR, "0.0.0.0", 18080);
     socket_in thief(stranger, SOCK_STREAM);
     ASSERT_EQ(thief.opt(SO_REUSEADDR), 0);
     EXPECT_EQ(thief.bind("127.0.0.1", 18080), -EADDRINUSE);
@@ -109,9 +114,7 @@ TEST(PortTakeover, OnlyOneOfTheReuseaddrSocketsListens) {
 TEST(PortTakeover, ReuseportGroupsStayWithinOneUid) {
     fake_app root(as(0)), stranger(as(k_nobody));
     socket_in l(root, SOCK_STREAM);
-    ASSERT_EQ(l.opt(SO_REUSEPORT), 0);
-    ASSERT_EQ(l.bind("127.0.0.1", 18082), 0);
-    ASSERT_EQ(l.listen(), 0);
+    listen_with(l, SO_REUSEPORT, "127.0.0.1", 18082);
     socket_in wild(stranger, SOCK_STREAM);
     ASSERT_EQ(wild.opt(SO_REUSEPORT), 0);
     ASSERT_EQ(wild.opt(SO_REUSEADDR), 0);
