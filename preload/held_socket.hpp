@@ -8,7 +8,10 @@
 // been reused (issue 20 item 7).
 //
 // Every wrapper that works on a socket's rings or calls shuntd for it holds
-// it this way; a kernel fd costs what fd_table::get costs.
+// it this way. The data calls (read, write, send, recv and their kin) hold
+// it in their out-of-line funnels (wrappers.cpp recv_any, send_any): the
+// wrapper looks the fd up and tail-calls a funnel or libc, so a kernel fd
+// costs what fd_table::get costs (bench: interposer instructions).
 #pragma once
 
 #include <cerrno>
@@ -20,7 +23,9 @@ namespace shunt::preload {
 
 class held_socket {
 public:
-    explicit held_socket(int fd) noexcept : s_(hold(fd)) {}
+    // A kernel fd costs the table look alone: the reference is taken out of
+    // line, so the wrapper's own path to libc stays a plain tail call.
+    explicit held_socket(int fd) noexcept : s_(fd_table::get(fd) ? hold(fd) : nullptr) {}
     ~held_socket() {
         if (!s_) return;
         const int e = errno;  // the call's errno, set before this runs
@@ -34,7 +39,7 @@ public:
     accel_socket* operator->() const noexcept { return s_; }
 
 private:
-    static accel_socket* hold(int fd) noexcept {
+    [[gnu::noinline]] static accel_socket* hold(int fd) noexcept {
         for (;;) {
             accel_socket* s = fd_table::get(fd);
             if (!s) return nullptr;

@@ -91,8 +91,17 @@ const policy_env& env() {
     return e;
 }
 
-ssize_t recv_any(int fd, accel_socket* s, const iovec* iov, int n, int flags, sockaddr* from = nullptr,
-                 socklen_t* fromlen = nullptr, int* msg_flags = nullptr) {
+// The data calls' funnels. Each holds fd's socket for the call
+// (held_socket.hpp) and is out of line: a wrapper only looks the fd up and
+// tail-calls one of these or libc, so a kernel fd pays the look alone.
+// EBADF: the fd was closed between the wrapper's look and the hold.
+[[gnu::noinline]] ssize_t recv_any(int fd, const iovec* iov, int n, int flags, sockaddr* from = nullptr,
+                                   socklen_t* fromlen = nullptr, int* msg_flags = nullptr) {
+    held_socket s{fd};
+    if (!s) {
+        errno = EBADF;
+        return -1;
+    }
     const int saved = errno;
     if (s->dgram) return finish(op_dgram_recv(fd, *s, iov, n, flags, from, fromlen, msg_flags), saved);
     const ssize_t r = finish(op_recv(fd, *s, iov, n, flags), saved);
@@ -103,18 +112,23 @@ ssize_t recv_any(int fd, accel_socket* s, const iovec* iov, int n, int flags, so
     return r;
 }
 
-ssize_t recv_common(int fd, accel_socket* s, void* buf, size_t n, int flags, sockaddr* from = nullptr,
-                    socklen_t* fromlen = nullptr) {
+[[gnu::noinline]] ssize_t recv_common(int fd, void* buf, size_t n, int flags, sockaddr* from = nullptr,
+                                      socklen_t* fromlen = nullptr) {
     iovec iov{buf, n};
-    return recv_any(fd, s, &iov, 1, flags, from, fromlen);
+    return recv_any(fd, &iov, 1, flags, from, fromlen);
 }
 
 bool served_destination(const sockaddr* to, socklen_t tolen);
 
 // Sends on an accelerated socket of either kind. A connected stream socket
 // ignores the destination, as Linux's TCP does.
-ssize_t send_any(int fd, accel_socket* s, const iovec* iov, int n, int flags, const sockaddr* to = nullptr,
-                 socklen_t tolen = 0) {
+[[gnu::noinline]] ssize_t send_any(int fd, const iovec* iov, int n, int flags, const sockaddr* to = nullptr,
+                                   socklen_t tolen = 0) {
+    held_socket s{fd};
+    if (!s) {
+        errno = EBADF;
+        return -1;
+    }
     const int saved = errno;
     if (s->dgram && s->kernel_fd >= 0 && to && !served_destination(to, tolen)) {
         // UDP on both stacks, to a destination only the kernel reaches.
@@ -130,10 +144,10 @@ ssize_t send_any(int fd, accel_socket* s, const iovec* iov, int n, int flags, co
     return finish(op_send(fd, *s, iov, n, flags), saved);
 }
 
-ssize_t send_common(int fd, accel_socket* s, const void* buf, size_t n, int flags, const sockaddr* to = nullptr,
-                    socklen_t tolen = 0) {
+[[gnu::noinline]] ssize_t send_common(int fd, const void* buf, size_t n, int flags, const sockaddr* to = nullptr,
+                                      socklen_t tolen = 0) {
     iovec iov{const_cast<void*>(buf), n};
-    return send_any(fd, s, &iov, 1, flags, to, tolen);
+    return send_any(fd, &iov, 1, flags, to, tolen);
 }
 
 // Whether shuntd serves a destination (its networks and routes, the
@@ -294,81 +308,81 @@ SHUNT_EXPORT int shutdown(int fd, int how) {
 }
 
 SHUNT_EXPORT ssize_t read(int fd, void* buf, size_t n) {
-    if (held_socket s{fd}; s) return recv_common(fd, s, buf, n, 0);
+    if (fd_table::get(fd)) return recv_common(fd, buf, n, 0);
     return real::read(fd, buf, n);
 }
 
 SHUNT_EXPORT ssize_t __read_chk(int fd, void* buf, size_t n, size_t buflen) {
-    if (held_socket s{fd}; s) {
+    if (fd_table::get(fd)) {
         if (n > buflen) __builtin_trap();  // glibc's __chk_fail: a buffer overflow in the app
-        return recv_common(fd, s, buf, n, 0);
+        return recv_common(fd, buf, n, 0);
     }
     return real::__read_chk(fd, buf, n, buflen);
 }
 
 SHUNT_EXPORT ssize_t write(int fd, const void* buf, size_t n) {
-    if (held_socket s{fd}; s) return send_common(fd, s, buf, n, 0);
+    if (fd_table::get(fd)) return send_common(fd, buf, n, 0);
     return real::write(fd, buf, n);
 }
 
 SHUNT_EXPORT ssize_t readv(int fd, const iovec* iov, int n) {
-    if (held_socket s{fd}; s) {
+    if (fd_table::get(fd)) {
         if (n < 0 || n > IOV_MAX) {
             errno = EINVAL;
             return -1;
         }
-        return recv_any(fd, s, iov, n, 0);
+        return recv_any(fd, iov, n, 0);
     }
     return real::readv(fd, iov, n);
 }
 
 SHUNT_EXPORT ssize_t writev(int fd, const iovec* iov, int n) {
-    if (held_socket s{fd}; s) {
+    if (fd_table::get(fd)) {
         if (n < 0 || n > IOV_MAX) {
             errno = EINVAL;
             return -1;
         }
-        return send_any(fd, s, iov, n, 0);
+        return send_any(fd, iov, n, 0);
     }
     return real::writev(fd, iov, n);
 }
 
 SHUNT_EXPORT ssize_t recv(int fd, void* buf, size_t n, int flags) {
-    if (held_socket s{fd}; s) return recv_common(fd, s, buf, n, flags);
+    if (fd_table::get(fd)) return recv_common(fd, buf, n, flags);
     return real::recv(fd, buf, n, flags);
 }
 
 SHUNT_EXPORT ssize_t __recv_chk(int fd, void* buf, size_t n, size_t buflen, int flags) {
-    if (held_socket s{fd}; s) {
+    if (fd_table::get(fd)) {
         if (n > buflen) __builtin_trap();
-        return recv_common(fd, s, buf, n, flags);
+        return recv_common(fd, buf, n, flags);
     }
     return real::__recv_chk(fd, buf, n, buflen, flags);
 }
 
 SHUNT_EXPORT ssize_t recvfrom(int fd, void* buf, size_t n, int flags, sockaddr* addr, socklen_t* len) {
-    if (held_socket s{fd}; s) return recv_common(fd, s, buf, n, flags, addr, len);
+    if (fd_table::get(fd)) return recv_common(fd, buf, n, flags, addr, len);
     return real::recvfrom(fd, buf, n, flags, addr, len);
 }
 
 SHUNT_EXPORT ssize_t __recvfrom_chk(int fd, void* buf, size_t n, size_t buflen, int flags, sockaddr* addr,
                                     socklen_t* len) {
-    if (held_socket s{fd}; s) {
+    if (fd_table::get(fd)) {
         if (n > buflen) __builtin_trap();
-        return recv_common(fd, s, buf, n, flags, addr, len);
+        return recv_common(fd, buf, n, flags, addr, len);
     }
     return real::__recvfrom_chk(fd, buf, n, buflen, flags, addr, len);
 }
 
 SHUNT_EXPORT ssize_t recvmsg(int fd, msghdr* m, int flags) {
-    if (held_socket s{fd}; s) {
+    if (fd_table::get(fd)) {
         if (!m || m->msg_iovlen > IOV_MAX) {
             errno = m ? EMSGSIZE : EFAULT;
             return -1;
         }
         socklen_t namelen = m->msg_name ? m->msg_namelen : 0;
         int mflags = 0;
-        const ssize_t r = recv_any(fd, s, m->msg_iov, static_cast<int>(m->msg_iovlen), flags,
+        const ssize_t r = recv_any(fd, m->msg_iov, static_cast<int>(m->msg_iovlen), flags,
                                    static_cast<sockaddr*>(m->msg_name), m->msg_name ? &namelen : nullptr, &mflags);
         if (r >= 0) {
             m->msg_namelen = m->msg_name ? namelen : 0;
@@ -428,15 +442,15 @@ SHUNT_EXPORT int recvmmsg(int fd, mmsghdr* v, unsigned int vlen, int flags, time
 }
 
 SHUNT_EXPORT ssize_t send(int fd, const void* buf, size_t n, int flags) {
-    if (held_socket s{fd}; s) return send_common(fd, s, buf, n, flags);
+    if (fd_table::get(fd)) return send_common(fd, buf, n, flags);
     return real::send(fd, buf, n, flags);
 }
 
 SHUNT_EXPORT ssize_t sendto(int fd, const void* buf, size_t n, int flags, const sockaddr* addr, socklen_t len) {
-    if (held_socket s{fd}; s) return send_common(fd, s, buf, n, flags, addr, len);
+    if (fd_table::get(fd)) return send_common(fd, buf, n, flags, addr, len);
     if (addr) {
         int e;
-        if (accel_socket* s = accelerate_for_send(fd, addr, len, &e)) return send_common(fd, s, buf, n, flags, addr, len);
+        if (accelerate_for_send(fd, addr, len, &e)) return send_common(fd, buf, n, flags, addr, len);
         if (e) {
             errno = e;
             return -1;
@@ -446,8 +460,7 @@ SHUNT_EXPORT ssize_t sendto(int fd, const void* buf, size_t n, int flags, const 
 }
 
 SHUNT_EXPORT ssize_t sendmsg(int fd, const msghdr* m, int flags) {
-    held_socket held{fd};
-    accel_socket* s = held;
+    accel_socket* s = fd_table::get(fd);
     if (!s && m && m->msg_name) {
         int e;
         s = accelerate_for_send(fd, static_cast<const sockaddr*>(m->msg_name), m->msg_namelen, &e);
@@ -461,7 +474,7 @@ SHUNT_EXPORT ssize_t sendmsg(int fd, const msghdr* m, int flags) {
             errno = m ? EMSGSIZE : EFAULT;
             return -1;
         }
-        return send_any(fd, s, m->msg_iov, static_cast<int>(m->msg_iovlen), flags,
+        return send_any(fd, m->msg_iov, static_cast<int>(m->msg_iovlen), flags,
                         static_cast<const sockaddr*>(m->msg_name), m->msg_namelen);
     }
     return real::sendmsg(fd, m, flags);
@@ -470,8 +483,7 @@ SHUNT_EXPORT ssize_t sendmsg(int fd, const msghdr* m, int flags) {
 // sendmmsg(2): datagrams until vlen or the first error; an error after at
 // least one was sent is left for the next call (Linux).
 SHUNT_EXPORT int sendmmsg(int fd, mmsghdr* v, unsigned int vlen, int flags) {
-    held_socket held{fd};
-    accel_socket* s = held;
+    accel_socket* s = fd_table::get(fd);  // each datagram's sendmsg holds it
     if (!s && v && vlen && v[0].msg_hdr.msg_name) {
         int e;
         s = accelerate_for_send(fd, static_cast<const sockaddr*>(v[0].msg_hdr.msg_name), v[0].msg_hdr.msg_namelen,
