@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <initializer_list>
+
 #include "daemon/bind_conflict.hpp"
 #include "lwip/priv/tcp_priv.h"
 #include "tests/engine/fake_app.hpp"
@@ -44,6 +46,15 @@ void listen_with(socket_in& l, int option, const char* ip, std::uint16_t port) {
     ASSERT_EQ(l.opt(option), 0);
     ASSERT_EQ(l.bind(ip, port), 0);
     ASSERT_EQ(l.listen(), 0);
+}
+
+// A socket of `app` with `options` set may bind port neither on 127.0.0.1
+// nor on 0.0.0.0.
+void expect_refused_everywhere(fake_app& app, std::initializer_list<int> options, std::uint16_t port) {
+    socket_in s(app, SOCK_STREAM);
+    for (int o : options) ASSERT_EQ(s.opt(o), 0);
+    EXPECT_EQ(s.bind("127.0.0.1", port), -EADDRINUSE);
+    EXPECT_EQ(s.bind("0.0.0.0", port), -EADDRINUSE);
 }
 
 // The rules alone, as inet_bind_conflict and udp_lib_lport_inuse state them.
@@ -88,10 +99,7 @@ TEST(PortTakeover, ReuseaddrDoesNotOverrideAListener) {
     fake_app root(as(0)), stranger(as(k_nobody));
     socket_in l(root, SOCK_STREAM);
     listen_with(l, SO_REUSEADDR, "0.0.0.0", 18080);
-    socket_in thief(stranger, SOCK_STREAM);
-    ASSERT_EQ(thief.opt(SO_REUSEADDR), 0);
-    EXPECT_EQ(thief.bind("127.0.0.1", 18080), -EADDRINUSE);
-    EXPECT_EQ(thief.bind("0.0.0.0", 18080), -EADDRINUSE);
+    expect_refused_everywhere(stranger, {SO_REUSEADDR}, 18080);
     socket_in same_uid(root, SOCK_STREAM);
     ASSERT_EQ(same_uid.opt(SO_REUSEADDR), 0);
     EXPECT_EQ(same_uid.bind("127.0.0.1", 18080), -EADDRINUSE) << "Linux refuses the listener's own uid too";
@@ -115,11 +123,7 @@ TEST(PortTakeover, ReuseportGroupsStayWithinOneUid) {
     fake_app root(as(0)), stranger(as(k_nobody));
     socket_in l(root, SOCK_STREAM);
     listen_with(l, SO_REUSEPORT, "127.0.0.1", 18082);
-    socket_in wild(stranger, SOCK_STREAM);
-    ASSERT_EQ(wild.opt(SO_REUSEPORT), 0);
-    ASSERT_EQ(wild.opt(SO_REUSEADDR), 0);
-    EXPECT_EQ(wild.bind("0.0.0.0", 18082), -EADDRINUSE);
-    EXPECT_EQ(wild.bind("127.0.0.1", 18082), -EADDRINUSE);
+    expect_refused_everywhere(stranger, {SO_REUSEPORT, SO_REUSEADDR}, 18082);
 }
 
 // A connection left in TIME_WAIT holds the port with its listener's
