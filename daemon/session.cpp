@@ -34,7 +34,7 @@ bool is_stream_unix_socket(int fd) {
 
 session::session(app_identity who, app_segment seg, int ctl_fd, session_limits limits)
     : who_(std::move(who)), seg_(std::move(seg)), ctl_fd_(ctl_fd), limits_(limits),
-      ring_(seg_.view().ring_consumer()) {
+      ring_(seg_.view().ring_consumer()), holders_(seg_.view().geometry().max_sockets) {
     std::memcpy(&header_copy_, seg_.view().header(), sizeof header_copy_);
     const std::uint32_t n = seg_.view().geometry().max_sockets;
     sockets_.resize(n);
@@ -56,6 +56,7 @@ session::~session() {
         close(kernel_ep_);
     }
     for (auto& [tag, f] : fds_) f.close_all();
+    if (wake_ && holders_watched_) wake_->remove(holders_.poll_fd());
     if (ctl_fd_ >= 0) {
         // Removed by hand: the main lcore's fd keeps the connection's file open.
         if (wake_) wake_->remove(ctl_fd_);
@@ -84,6 +85,8 @@ void session::detach() {
     }
     for (auto& [tag, f] : fds_) f.close_all();
     fds_.clear();
+    if (wake_ && holders_watched_) wake_->remove(holders_.poll_fd());
+    holders_watched_ = false;
     if (wake_) wake_->remove(ctl_fd_);
     shutdown(ctl_fd_, SHUT_RDWR);
     close(ctl_fd_);
@@ -160,6 +163,12 @@ void session::execute(const shm::command& c, shm::completion& r) {
             fds.close_all();
             return fail("the notify fd for tag " + std::to_string(c.tag) + " is not a unix stream socket");
         }
+        const auto holder = holders_.resolve(c.holder);
+        if (!holder) {  // a process that is gone, or never was
+            fds.close_all();
+            r.result = -EINVAL;
+            return;
+        }
         engine_socket* s = nullptr;
         if (c.opcode == static_cast<std::uint32_t>(shm::op::accept)) {
             engine_socket* listener = live_socket(c.sock);
@@ -200,14 +209,23 @@ void session::execute(const shm::command& c, shm::completion& r) {
                 return;
             }
         }
+        holders_.opened(s->id, *holder);
         r.sock = s->id;
         r.result = 0;
         return;
     }
     if (c.opcode == static_cast<std::uint32_t>(shm::op::kernel_socket)) return attach_kernel_socket(c, r);
+    if (c.opcode == static_cast<std::uint32_t>(shm::op::hold)) return hold(c, r);
     engine_socket* s = live_socket(c.sock);
     if (!s) {
         r.result = -EBADF;
+        return;
+    }
+    if (c.opcode == static_cast<std::uint32_t>(shm::op::close)) {
+        // The calling process lets go; the socket closes when the last does.
+        const auto holder = holders_.resolve(c.holder);
+        if (holder && holders_.release(s->id, *holder)) close_socket(*s, c.a != 0);
+        r.result = 0;
         return;
     }
     if (s->dgram) return execute_udp(c, *s, r);
@@ -216,12 +234,6 @@ void session::execute(const shm::command& c, shm::completion& r) {
         case shm::op::listen: set(tcp_listen_on(*s, c.a)); return;
         case shm::op::connect: set(tcp_connect_to(*s, c.addr, c.port)); return;
         case shm::op::shutdown: set(tcp_shutdown_dir(*s, c.a)); return;
-        case shm::op::close: {
-            notify_release(*s, false);
-            if (tcp_close_socket(*s, c.a != 0)) free_socket(*s);
-            r.result = 0;
-            return;
-        }
         case shm::op::setopt: set(tcp_set_option(*s, c.a, c.b, c.c)); return;
         case shm::op::getopt: {
             auto v = tcp_get_option(*s, c.a, c.b);
@@ -246,14 +258,6 @@ void session::execute_udp(const shm::command& c, engine_socket& s, shm::completi
         case shm::op::connect: set(udp_connect_to(s, c.addr, c.port, c.a != 0)); return;
         case shm::op::listen:
         case shm::op::shutdown: r.result = -EOPNOTSUPP; return;
-        case shm::op::close: {
-            const bool ok = udp_close_socket(s);
-            const std::uint32_t id = s.id;
-            free_socket(s);
-            r.result = 0;
-            if (!ok) fail("corrupt send ring on socket " + std::to_string(id));
-            return;
-        }
         case shm::op::setopt: set(udp_set_option(s, c.a, c.b, c.c)); return;
         case shm::op::getopt: {
             auto v = udp_get_option(s, c.a, c.b);
@@ -277,6 +281,57 @@ bool session::may_bind(std::uint16_t port_be) const {
 void session::reset_socket(engine_socket& s) {
     if (s.dgram) udp_reset(s);
     else tcp_reset(s);
+}
+
+void session::close_socket(engine_socket& s, bool abort) {
+    if (!s.dgram) {
+        notify_release(s, false);
+        if (tcp_close_socket(s, abort)) free_socket(s);
+        return;
+    }
+    const bool ok = udp_close_socket(s);
+    const std::uint32_t id = s.id;
+    free_socket(s);
+    if (!ok) fail("corrupt send ring on socket " + std::to_string(id));
+}
+
+// op::hold. The fds are checked as the notify fds are: a unix stream socket
+// (whose close never waits) or the session fails.
+void session::hold(const shm::command& c, shm::completion& r) {
+    passed_fds fds = take_fds(c.tag);
+    if (fds.first >= 0 && !is_stream_unix_socket(fds.first)) {
+        fds.close_all();
+        return fail("the holder fd for tag " + std::to_string(c.tag) + " is not a unix stream socket");
+    }
+    if (fds.second >= 0 && !is_stream_unix_socket(fds.second)) {
+        fds.close_all();
+        return fail("the holder fd for tag " + std::to_string(c.tag) + " is not a unix stream socket");
+    }
+    const auto holder = holders_.resolve(c.holder);
+    if (!holder) {
+        fds.close_all();
+        r.result = -EINVAL;
+        return;
+    }
+    // Only the attacher's first fork gives it a holder of its own.
+    int own = fds.second;
+    if (*holder != socket_holders::k_attacher && own >= 0) {
+        close(own);
+        own = -1;
+    }
+    // fds.lost (shuntd at its fd limit): the child shares the caller's holder.
+    const auto ids = holders_.fork(*holder, fds.first, own);
+    if (!holders_watched_ && wake_ && holders_.poll_fd() >= 0) holders_watched_ = static_cast<bool>(wake_->add(holders_.poll_fd(), wake_tag_));
+    r.sock = ids.child;
+    r.value = static_cast<std::int32_t>(ids.caller);
+    r.result = 0;
+}
+
+void session::reap_holders() {
+    if (detached_) return;  // everything was reset with the control connection
+    holders_.reap([this](std::uint32_t id) {
+        if (engine_socket* s = live_socket(id)) close_socket(*s, false);
+    });
 }
 
 // UDP sockets whose send ring stopped on ERR_MEM (lwIP may have memory now)
@@ -513,6 +568,8 @@ void session::free_socket(engine_socket& s) {
 bool session::audit() {
     if (!failure_.empty()) return false;
     if (detached_) return true;
+    reap_holders();
+    if (!failure_.empty()) return false;
     if (std::memcmp(&header_copy_, seg_.view().header(), sizeof header_copy_) != 0) {
         fail("the segment header was overwritten");
         return false;

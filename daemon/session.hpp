@@ -27,6 +27,7 @@
 
 #include "daemon/app_segment.hpp"
 #include "daemon/fd_reaper.hpp"
+#include "daemon/socket_holders.hpp"
 #include "daemon/tcp_socket.hpp"
 #include "daemon/wake_set.hpp"
 
@@ -80,12 +81,14 @@ public:
     // worker must not sleep); sleep_end() follows either way.
     [[nodiscard]] bool sleep_begin();
     void sleep_end();
-    // After a wake-up by this session: reads the wake messages at the head
-    // of the control socket (an fd message stays for take_fd).
-    void drain_control();
+    // After a wake-up by this session: lets go of what processes that are
+    // gone held (reap_holders), and reads the wake messages at the head of
+    // the control socket (an fd message stays for take_fd).
+    void on_wake();
     // Periodic check (every publish period) that the parts of the segment
     // the app must never write still hold what the daemon put there: the
-    // header, and a command ring whose producers are at most one ring ahead.
+    // header, and a command ring whose producers are at most one ring ahead;
+    // also lets go of what processes that are gone held (reap_holders).
     // false: the session has failed.
     [[nodiscard]] bool audit();
 
@@ -117,6 +120,14 @@ private:
     void execute_udp(const shm::command& c, engine_socket& s, shm::completion& r);
     bool may_bind(std::uint16_t port_be) const;  // privileged ports need root (or the sysctl)
     void reset_socket(engine_socket& s);
+    // The app's close, once nobody holds the socket: TCP keeps sending what
+    // it holds, then the FIN (abort: RST); UDP goes at once.
+    void close_socket(engine_socket& s, bool abort);
+    void hold(const shm::command& c, shm::completion& r);
+    // Sockets of processes that died without closing them close now, as the
+    // kernel closes a process's files at its exit.
+    void reap_holders();
+    void drain_control();
     void retry_tx();
     void on_doorbell(shm::ring_kind k, std::uint32_t id);
     // The fds an fd_message passed (shm/protocol.hpp): the daemon's end of a
@@ -151,6 +162,8 @@ private:
     std::vector<std::uint32_t> free_ids_;
     std::uint32_t in_use_ = 0;
     std::unordered_map<std::uint64_t, passed_fds> fds_;  // notify fds received, by tag
+    socket_holders holders_;
+    bool holders_watched_ = false;  // holders_' epoll set is in wake_
     std::uint64_t cleared_for_app_ = 0;  // readabilities the app left to the worker and it cleared
     std::vector<std::uint32_t> flush_list_;
     std::vector<std::uint32_t> tx_retry_;  // UDP sockets to pull again next loop

@@ -21,6 +21,8 @@ void session::watch(wake_set& w, std::uint64_t tag) {
                        who_.pid);
     if (kernel_ep_ >= 0 && !w.add(kernel_ep_, tag))
         SHUNT_LOG_WARN("app pid %d: its kernel UDP sockets cannot wake the worker", who_.pid);
+    // Without it, a process's death is seen at the next audit (a publish period).
+    if (holders_.poll_fd() >= 0) holders_watched_ = static_cast<bool>(w.add(holders_.poll_fd(), tag));
 }
 
 bool session::sleep_begin() {
@@ -31,6 +33,11 @@ bool session::sleep_begin() {
 
 void session::sleep_end() {
     if (!detached_) ring_.sleep_end();
+}
+
+void session::on_wake() {
+    reap_holders();
+    drain_control();
 }
 
 void session::drain_control() {

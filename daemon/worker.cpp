@@ -158,7 +158,7 @@ void worker::sleep(std::int64_t timeout_ns) {
                 return;
             }
             ++live_.wakes_app;
-            reinterpret_cast<session*>(tag)->drain_control();
+            reinterpret_cast<session*>(tag)->on_wake();
         });
         live_.slept_us += (now_ns() - t0) / 1000;
         ++live_.naps;

@@ -36,6 +36,9 @@ channel* g_channel = nullptr;
 // point at them). Written under g_mu (or in a child just forked).
 channel* g_inherited[channel::k_max_inherited] = {};
 std::atomic<int> g_n_inherited{0};
+// The process's holder pair (channel::holder_keep_fd): written under g_mu,
+// or in a child just forked, or while adopting a handover.
+int g_holder_keep = -1, g_holder_daemon = -1;
 
 std::uint64_t now_ns() {
     timespec ts{};
@@ -43,9 +46,8 @@ std::uint64_t now_ns() {
     return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
-// shunt's own fds live high (below 1024 and the fd limit), out of the way of
-// the low numbers an app assumes are free (e.g. dup2 onto fd 5 in spawn file
-// actions). Returns the new fd (the old one closed), or fd if none is free.
+}  // namespace
+
 int move_high(int fd) {
     rlimit rl{};
     long base = 992;
@@ -56,8 +58,6 @@ int move_high(int fd) {
     shm::sys::close(fd);
     return static_cast<int>(moved);
 }
-
-}  // namespace
 
 int channel::inherited(channel* out[k_max_inherited]) {
     // acquire: pairs with the release in after_fork_child()/adopt().
@@ -79,8 +79,19 @@ void channel::after_fork_child() {
     publish_own_fds();
 }
 
+int channel::holder_keep_fd() { return g_holder_keep; }
+int channel::holder_daemon_fd() { return g_holder_daemon; }
+
+void channel::set_holder_fds(int keep, int daemon_end) {
+    g_holder_keep = keep;
+    g_holder_daemon = daemon_end;
+    publish_own_fds();
+}
+
 void channel::publish_own_fds() {
     int i = 0;
+    shunt_own_fds[i++] = g_holder_keep;
+    shunt_own_fds[i++] = g_holder_daemon;
     auto put = [&i](const channel* c) {
         if (!c || i + 2 > k_own_fd_slots) return;
         shunt_own_fds[i++] = c->ctl_;
@@ -203,7 +214,7 @@ bool channel::map_segment(int memfd, std::uint64_t size) {
     return true;
 }
 
-channel* channel::adopt(int ctl, int seg, std::uint64_t size, bool current) {
+channel* channel::adopt(int ctl, int seg, std::uint64_t size, bool current, std::uint32_t holder) {
     std::lock_guard lk(g_mu);
     if (current && g_state.load(std::memory_order_relaxed) != 0) return nullptr;
     const int n = g_n_inherited.load(std::memory_order_relaxed);
@@ -217,6 +228,7 @@ channel* channel::adopt(int ctl, int seg, std::uint64_t size, bool current) {
     }
     c->ctl_ = ctl;
     c->seg_fd_ = seg;
+    c->holder_.store(holder, std::memory_order_relaxed);
     if (current) {
         g_channel = c;
         // release: pairs with the acquire in get()/existing(); the channel is complete.
@@ -239,15 +251,18 @@ bool channel::move_own_fd(int fd) {
     channel* all[k_max_inherited + 1];
     int n = inherited(all);
     if (channel* c = any()) all[n++] = c;
-    channel* c = nullptr;
-    for (int i = 0; i < n && !c; ++i)
-        if (fd == all[i]->ctl_ || fd == all[i]->seg_fd_) c = all[i];
-    if (!c) return false;
+    int* slot = nullptr;
+    for (int i = 0; i < n && !slot; ++i) {
+        if (fd == all[i]->ctl_) slot = &all[i]->ctl_;
+        else if (fd == all[i]->seg_fd_) slot = &all[i]->seg_fd_;
+    }
+    if (!slot && fd == g_holder_keep) slot = &g_holder_keep;
+    if (!slot && fd == g_holder_daemon) slot = &g_holder_daemon;
+    if (!slot) return false;
     std::lock_guard lk(g_mu);
     const long moved = shm::sys::raw(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);
     if (moved < 0) return true;  // no fd left: the number stays ours
-    if (fd == c->ctl_) c->ctl_ = static_cast<int>(moved);
-    else c->seg_fd_ = static_cast<int>(moved);
+    *slot = static_cast<int>(moved);
     publish_own_fds();
     shm::sys::close(fd);
     return true;
@@ -323,6 +338,7 @@ shm::completion channel::call(shm::command cmd, int fd_to_send, int fd2) {
     }
     ++slot->generation;
     cmd.tag = (static_cast<std::uint64_t>(slot->generation) << 32) | idx;
+    cmd.holder = holder();
     if (fd_to_send >= 0) {
         const shm::fd_message m{cmd.tag};
         const int fds[shm::k_max_passed_fds] = {fd_to_send, fd2};

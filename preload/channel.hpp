@@ -21,6 +21,12 @@
 
 namespace shunt::preload {
 
+// shunt's own fds live high (below 1024 and the fd limit), out of the way of
+// the low numbers an app assumes are free (e.g. dup2 onto fd 5 in spawn file
+// actions). Returns the new fd (the old one closed, close-on-exec), or fd if
+// none is free.
+int move_high(int fd);
+
 class channel {
 public:
     // The process's channel, attaching on first use; nullptr when no daemon
@@ -52,6 +58,17 @@ public:
     // Whether shuntd's worker announced a sleep on the command ring, so that
     // a doorbell now would cost a wake-up message (a relaxed load: a hint).
     bool worker_asleep() const { return view_.ring()->consumer_asleep.load(std::memory_order_relaxed) != 0; }
+    // This process's holder in the channel's session (daemon/socket_holders.hpp):
+    // 0 for the process that attached, until its first fork. Every call names it.
+    std::uint32_t holder() const { return holder_.load(std::memory_order_relaxed); }
+    void set_holder(std::uint32_t h) { holder_.store(h, std::memory_order_relaxed); }
+    // The process's holder pair (preload/fork_holders.hpp), -1 before its
+    // first fork: the end it keeps (shuntd sees the process gone when every
+    // copy is closed) and shuntd's end, kept to give to another session.
+    // Both are shunt's own fds, as the channels' are.
+    static int holder_keep_fd();
+    static int holder_daemon_fd();
+    static void set_holder_fds(int keep, int daemon_end);
     // SHUNT_SPIN_US: how long a blocking call spins before sleeping in the kernel.
     unsigned spin_us() const { return spin_us_; }
     // Is the daemon still there? (a zero-timeout poll of the control socket;
@@ -79,9 +96,10 @@ public:
     static void for_each_own_fd(F&& f);
 
     // A channel of the new image, from the fds the previous image handed over
-    // (`current`: the one new sockets use, else an inherited one); nullptr
-    // (fds untouched) if they do not hold a valid segment.
-    static channel* adopt(int ctl, int seg, std::uint64_t size, bool current);
+    // (`current`: the one new sockets use, else an inherited one), this
+    // process being `holder` in its session; nullptr (fds untouched) if
+    // they do not hold a valid segment.
+    static channel* adopt(int ctl, int seg, std::uint64_t size, bool current, std::uint32_t holder);
 
 
 private:
@@ -99,6 +117,7 @@ private:
     shm::segment_view view_;
     unsigned spin_us_ = 0;
     std::atomic<std::uint32_t> next_slot_{0};
+    std::atomic<std::uint32_t> holder_{0};
     mutable std::atomic<bool> dead_{false};
 };
 
@@ -111,6 +130,8 @@ void channel::for_each_own_fd(F&& f) {
         if (all[i]->ctl_ >= 0) f(all[i]->ctl_);
         if (all[i]->seg_fd_ >= 0) f(all[i]->seg_fd_);
     }
+    if (holder_keep_fd() >= 0) f(holder_keep_fd());
+    if (holder_daemon_fd() >= 0) f(holder_daemon_fd());
 }
 
 }  // namespace shunt::preload

@@ -11,6 +11,7 @@
 
 #include "preload/channel.hpp"
 #include "preload/fd_table.hpp"
+#include "preload/fork_holders.hpp"
 #include "preload/log.hpp"
 #include "preload/socket_ops.hpp"
 #include "shm/sys.hpp"
@@ -21,7 +22,7 @@ namespace {
 using shm::sys::raw;
 
 constexpr const char* k_var = "SHUNT_HANDOVER";
-constexpr const char* k_version = "3";  // the format below: what adopt() reads
+constexpr const char* k_version = "4";  // the format below: what adopt() reads
 constexpr unsigned k_flag_dgram = 1, k_flag_shut_rd = 2, k_flag_shut_wr = 4;
 
 // Sockets counted for a spawn's child, taken back if the spawn fails.
@@ -68,6 +69,16 @@ struct record {
 // for the exec (and close-on-exec again by finish()).
 thread_local std::vector<int> t_private;
 thread_local std::vector<int> t_channel_fds;
+// A spawn's child: its holders (preload/fork_holders.hpp), until finish().
+thread_local fork_holders::child_part t_child;
+
+// The holder `ch`'s new image has: this process's for an exec, the child's for a spawn.
+std::uint32_t holder_for(channel* ch, bool new_process) {
+    if (new_process)
+        for (int i = 0; i < t_child.n; ++i)
+            if (t_child.chans[i] == ch) return t_child.ids[i];
+    return ch->holder();
+}
 
 }  // namespace
 
@@ -75,6 +86,7 @@ std::string prepare(bool new_process) {
     t_counted.clear();
     t_private.clear();
     t_channel_fds.clear();
+    t_child = new_process ? fork_holders::prepare() : fork_holders::child_part{};
     // Every channel with sockets in this image: its own and those inherited
     // across fork; each socket goes with the channel it lives on.
     channel* chans[channel::k_max_inherited + 1];
@@ -116,9 +128,10 @@ std::string prepare(bool new_process) {
             }
         });
         if (recs.empty()) continue;
-        char head[96];
-        std::snprintf(head, sizeof head, "@%d,%d,%d,%llu", ch == current ? 1 : 0, ch->control_fd(), ch->segment_fd(),
-                      static_cast<unsigned long long>(ch->segment_size()));
+        char head[112];
+        std::snprintf(head, sizeof head, "@%d,%d,%d,%llu,%u", ch == current ? 1 : 0, ch->control_fd(),
+                      ch->segment_fd(), static_cast<unsigned long long>(ch->segment_size()),
+                      holder_for(ch, new_process));
         e += head + recs;
         for (int fd : {ch->control_fd(), ch->segment_fd()}) {
             set_cloexec(fd, false);
@@ -126,7 +139,23 @@ std::string prepare(bool new_process) {
         }
     }
     if (e.empty()) return {};
-    return std::string(k_var) + "=" + k_version + e;
+    // The new image's holder pair, by number and inode as the private fds.
+    // A spawn's child that shares a holder with this process keeps this
+    // process's kept end too (preload/fork_holders.cpp child_after).
+    const bool child_pair = new_process && t_child.keep >= 0;
+    const int keep = child_pair ? t_child.keep : channel::holder_keep_fd();
+    const int daemon_end = child_pair ? t_child.daemon_end : channel::holder_daemon_fd();
+    std::vector<int> inherit{keep, daemon_end};
+    if (child_pair && t_child.shares) inherit.push_back(channel::holder_keep_fd());
+    for (int fd : inherit) {
+        if (fd < 0) continue;
+        set_cloexec(fd, false);
+        t_channel_fds.push_back(fd);
+    }
+    char pair[96] = "";
+    if (keep >= 0 && daemon_end >= 0)
+        std::snprintf(pair, sizeof pair, "!%d,%lu,%d,%lu", keep, inode_of(keep), daemon_end, inode_of(daemon_end));
+    return std::string(k_var) + "=" + k_version + pair + e;
 }
 
 void finish(bool new_process, bool failed) {
@@ -137,6 +166,7 @@ void finish(bool new_process, bool failed) {
     if (new_process && failed)
         for (accel_socket* s : t_counted) s->sh->app_refs.fetch_sub(1, std::memory_order_relaxed);
     t_counted.clear();
+    if (new_process) fork_holders::parent_after(t_child);  // the child's (or, failed, nobody's)
 }
 
 std::vector<char*> environment(char* const* envp, std::string& entry) {
@@ -160,20 +190,38 @@ void adopt() noexcept {
     }
     std::vector<record> recs;
     std::vector<int> shunt_fds;  // the channels' own fds: never a socket's
+    const char* p = text.c_str() + 1;
+    // The holder pair: each fd used only if it still is the socket named.
+    if (*p == '!') {
+        int keep = -1, daemon_end = -1, n = 0;
+        unsigned long keep_ino = 0, daemon_ino = 0;
+        if (std::sscanf(p, "!%d,%lu,%d,%lu%n", &keep, &keep_ino, &daemon_end, &daemon_ino, &n) == 4) {
+            p += n;
+            if (keep != daemon_end && keep_ino && inode_of(keep) == keep_ino && daemon_ino &&
+                inode_of(daemon_end) == daemon_ino) {
+                set_cloexec(keep, true);
+                set_cloexec(daemon_end, true);
+                shunt_fds.push_back(keep);
+                shunt_fds.push_back(daemon_end);
+                channel::set_holder_fds(keep, daemon_end);
+            }
+        }
+    }
     channel* ch = nullptr;
     unsigned unusable = 0;
-    for (const char* p = text.c_str() + 1; *p == '@' || *p == ';';) {
+    while (*p == '@' || *p == ';') {
         int n = 0;
         if (*p == '@') {
             int current = 0, ctl = -1, seg = -1;
             unsigned long long size = 0;
-            if (std::sscanf(p, "@%d,%d,%d,%llu%n", &current, &ctl, &seg, &size, &n) != 4) break;
+            unsigned holder = 0;
+            if (std::sscanf(p, "@%d,%d,%d,%llu,%u%n", &current, &ctl, &seg, &size, &holder, &n) != 5) break;
             p += n;
             struct stat st{};
             ch = nullptr;
             if (inode_of(ctl) != 0 && raw(SYS_fstat, seg, reinterpret_cast<long>(&st)) == 0 &&
                 static_cast<unsigned long long>(st.st_size) == size)
-                ch = channel::adopt(ctl, seg, size, current == 1);
+                ch = channel::adopt(ctl, seg, size, current == 1, holder);
             if (!ch) {
                 ++unusable;
                 continue;

@@ -13,9 +13,11 @@
 // image names any more (close-on-exec, closed by spawn file actions) is
 // released as a close would.
 //
-// Every process holding a socket counts once in the socket's app_refs: an
-// exec keeps the count; a spawn adds the child (removed again by the child's
-// adoption for the sockets it did not get, or on failure).
+// Every process holding a socket is a holder of it in shuntd
+// (preload/fork_holders.hpp): an exec keeps the process's holders and its
+// holder pair (handed over by number and inode); a spawn makes the child's,
+// which lets go of the sockets no fd of the new image names. app_refs counts
+// the same way (a hint for libshunt).
 #pragma once
 
 #include <string>

@@ -15,6 +15,7 @@
 #include "preload/epoll_fast.hpp"
 #include "preload/exec_handover.hpp"
 #include "preload/fd_table.hpp"
+#include "preload/fork_holders.hpp"
 #include "preload/real.hpp"
 #include "preload/sud.hpp"
 #include "preload/syscall_hook.hpp"
@@ -26,12 +27,16 @@ extern char** environ;
 
 using namespace shunt::preload;
 
-// A forked child shares every accelerated socket: each counts one more
-// process, so the socket closes in shuntd only when the last one closes it.
+// A forked child shares every accelerated socket: it becomes a holder of
+// each in shuntd (preload/fork_holders.hpp), so a socket closes only when
+// the last process holding it closes it or dies. app_refs counts the
+// processes too, for libshunt's own use (a hint: deferred_clear).
 // `do_fork` returns the pid (0 in the child) or -1 with errno.
 namespace {
 template <typename Fork>
 pid_t counted_fork(Fork&& do_fork) {
+    fork_holders::forking lock;
+    fork_holders::child_part child = fork_holders::prepare();
     std::vector<accel_socket*> counted;
     fd_table::for_each([&](int, accel_socket* s) {
         for (accel_socket* c : counted)
@@ -45,14 +50,18 @@ pid_t counted_fork(Fork&& do_fork) {
     deferred_clear::flush();
     epoll_fast::process_forked();
     const pid_t pid = do_fork();
-    if (pid < 0) {
-        const int saved = errno;
-        for (accel_socket* s : counted) s->sh->app_refs.fetch_sub(1, std::memory_order_relaxed);
-        errno = saved;
-    } else if (pid == 0) {
+    if (pid == 0) {
+        lock.child();
+        fork_holders::child_after(child);
         channel::after_fork_child();  // the child's new sockets attach it on its own
         sud::after_fork_child();      // Linux does not carry syscall user dispatch into the child
+        return pid;
     }
+    const int saved = errno;
+    fork_holders::parent_after(child);  // a failed fork's holders go with the child's ends
+    if (pid < 0)
+        for (accel_socket* s : counted) s->sh->app_refs.fetch_sub(1, std::memory_order_relaxed);
+    errno = saved;
     return pid;
 }
 }  // namespace
@@ -97,6 +106,7 @@ int exec_with_handover(char* const* envp, Exec&& exec) {
 
 template <typename Spawn>
 int spawn_with_handover(char* const* envp, Spawn&& spawn) {
+    fork_holders::forking lock;  // the child's holders hold what its fds name
     deferred_clear::flush();  // the child shares the sockets: app_refs grows
     epoll_fast::process_forked();
     std::string entry = handover::prepare(true);

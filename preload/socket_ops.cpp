@@ -16,6 +16,7 @@
 
 #include "preload/app_lock.hpp"
 #include "preload/fd_table.hpp"
+#include "preload/fork_holders.hpp"
 #include "preload/op_helpers.hpp"
 
 namespace shunt::preload {
@@ -230,6 +231,7 @@ result<int> op_accept(int fd, accel_socket& s, sockaddr* addr, socklen_t* len, i
                 continue;
             }
         }
+        fork_holders::creating hold;  // until the new socket is in the fd table
         int pair[2];
         if (int r = shm::notify_pair(pair); r < 0) return err(-r == EMFILE ? EMFILE : ENFILE);
         shm::command c = make_cmd(shm::op::accept, s);

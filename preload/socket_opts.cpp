@@ -232,14 +232,14 @@ void op_release(accel_socket* s) {
     // A listener on both stacks: this process's private fds go with its last fd.
     if (s->kernel_fd >= 0) shm::sys::close(s->kernel_fd);
     if (s->notify_fd >= 0) shm::sys::close(s->notify_fd);
-    // The last fd of this process: the last process closes the socket.
-    if (s->sh->app_refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        shm::command c{};
-        c.opcode = static_cast<std::uint32_t>(shm::op::close);
-        c.sock = s->id;
-        c.a = (s->linger_on && s->linger_s == 0) ? 1 : 0;  // SO_LINGER 0: RST
-        (void)s->ch->call(c);
-    }
+    // The last fd of this process: it lets go in shuntd, which closes the
+    // socket when no process holds it any more (daemon/socket_holders.hpp).
+    s->sh->app_refs.fetch_sub(1, std::memory_order_relaxed);
+    shm::command c{};
+    c.opcode = static_cast<std::uint32_t>(shm::op::close);
+    c.sock = s->id;
+    c.a = (s->linger_on && s->linger_s == 0) ? 1 : 0;  // SO_LINGER 0: RST
+    (void)s->ch->call(c);
     accel_socket_free(s);
 }
 

@@ -71,8 +71,8 @@ extern "C" {
 
 // XSAVE area size for the enabled state components (set by the installer).
 __attribute__((visibility("hidden"))) unsigned long shunt_xsave_size = 4096;
-__attribute__((visibility("hidden"))) int shunt_own_fds[k_own_fd_slots] = {-1, -1, -1, -1, -1, -1, -1, -1};
-static_assert(k_own_fd_slots == 8, "preload/syscall_entry.S compares 8 slots of shunt_own_fds");
+__attribute__((visibility("hidden"))) int shunt_own_fds[k_own_fd_slots] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
+static_assert(k_own_fd_slots == 10, "preload/syscall_entry.S compares 10 slots of shunt_own_fds");
 __attribute__((visibility("hidden"))) thread_local int shunt_spawning __attribute__((tls_model("initial-exec"))) = 0;
 
 // For the calls the entry cannot decide in its few instructions (two fds,

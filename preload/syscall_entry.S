@@ -74,7 +74,7 @@ shunt_syscall_entry_fd:
     cmp     $3, %eax
     jne     9f
     mov     $1, %ecx
-    .irp    slot, 0, 4, 8, 12, 16, 20, 24, 28
+    .irp    slot, 0, 4, 8, 12, 16, 20, 24, 28, 32, 36
     cmp     shunt_own_fds+\slot(%rip), %edi
     je      1f
     .endr

@@ -9,11 +9,12 @@
 #include <cstdint>
 
 extern "C" {
-// shunt's own fds (each channel's control socket and segment memfd: this
-// process's, then those inherited across fork), -1 when none: the hook
+// shunt's own fds (the process's holder pair, then each channel's control
+// socket and segment memfd: this process's, then those inherited across
+// fork), -1 when none: the hook
 // passes a close of one (or a dup2/dup3 onto one) to shunt, which moves the
 // fd away (kept current by the channel, preload/channel.cpp).
-constexpr int k_own_fd_slots = 8;
+constexpr int k_own_fd_slots = 10;
 extern int shunt_own_fds[k_own_fd_slots];
 // Non-zero: this thread's syscalls go straight to the kernel. Bits:
 // k_bypass_spawning while posix_spawn runs (the child runs in this memory

@@ -18,6 +18,7 @@
 
 #include "preload/channel.hpp"
 #include "preload/fd_table.hpp"
+#include "preload/fork_holders.hpp"
 #include "preload/held_socket.hpp"
 #include "preload/log.hpp"
 #include "preload/policy.hpp"
@@ -171,6 +172,7 @@ accel_socket* accelerate_for_send(int fd, const sockaddr* to, socklen_t tolen, i
     const auto& h = ch->header();
     if (!accelerate_connect(sin, h.routes, h.n_routes, env())) return nullptr;
     if (inet_type(fd) != SOCK_DGRAM || kernel_bound(fd)) return nullptr;
+    fork_holders::creating hold;
     auto r = accelerate(fd, SOCK_DGRAM);
     if (!r) {
         *error = r.err().code;
@@ -203,6 +205,7 @@ SHUNT_EXPORT int bind(int fd, const sockaddr* addr, socklen_t len) {
         if (channel* ch = channel::get()) {
             const auto& h = ch->header();
             if (accelerate_bind(sin, h.routes, h.n_routes, env())) {
+                fork_holders::creating hold;
                 auto r = accelerate(fd, type);
                 if (!r) return finish(result<int>(r.err()), saved);
                 if (*r) {
@@ -214,6 +217,7 @@ SHUNT_EXPORT int bind(int fd, const sockaddr* addr, socklen_t len) {
             // the kernel has the port.
             if (type == SOCK_DGRAM && sin.sin_addr.s_addr == INADDR_ANY && listen_on_both(env(), h.n_routes)) {
                 if (real::bind(fd, addr, len) != 0) return -1;
+                fork_holders::creating hold;
                 if (accel_socket* s = make_dual_udp(fd)) fd_table::set(fd, s);
                 errno = saved;
                 return 0;
@@ -239,8 +243,10 @@ SHUNT_EXPORT int listen(int fd, int backlog) {
     // SHUNT_BIND_ANY=both); the kernel listener is already up either way.
     if (r == 0 && fd_table::get(fd) == nullptr && kernel_any_listener(fd)) {
         const int saved = errno;
-        if (channel* ch = channel::get(); ch && listen_on_both(env(), ch->header().n_routes))
+        if (channel* ch = channel::get(); ch && listen_on_both(env(), ch->header().n_routes)) {
+            fork_holders::creating hold;
             if (accel_socket* s = make_dual_listener(fd, backlog)) fd_table::set(fd, s);
+        }
         errno = saved;
     }
     return r;
@@ -264,6 +270,7 @@ SHUNT_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
         if (channel* ch = channel::get()) {
             const auto& h = ch->header();
             if (accelerate_connect(sin, h.routes, h.n_routes, env())) {
+                fork_holders::creating hold;
                 auto r = accelerate(fd, type);
                 if (!r) return finish(result<int>(r.err()), saved);
                 if (*r) {

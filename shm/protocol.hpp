@@ -13,7 +13,8 @@
 namespace shunt::shm {
 
 constexpr std::uint64_t k_segment_magic = 0x4745534e55484853ull;  // "SHUNHSEG"
-constexpr std::uint32_t k_protocol_version = 3;  // 2: the wake message; 3: both notify ends, clear_rx
+// 2: the wake message; 3: both notify ends, clear_rx; 4: holders (op::hold, command::holder)
+constexpr std::uint32_t k_protocol_version = 4;
 
 enum class op : std::uint32_t {
     open = 1,      // tag: the notify fds sent on the control socket (fd_message); a = SOCK_STREAM|SOCK_DGRAM;
@@ -30,8 +31,11 @@ enum class op : std::uint32_t {
     kernel_socket = 11,  // sock (UDP); a = 0: tag = the app's kernel UDP socket on the same port,
                          // whose datagrams shuntd delivers into the socket's ring (0.0.0.0 on
                          // both stacks); a = 1: shuntd lets go of it (no fd)
+    hold = 12,  // the caller forks (daemon/socket_holders.hpp): tag = the daemon's end of the child's
+                // holder pair, then (while the caller is still the attacher, holder 0) the daemon's end
+                // of its own; -> sock = the child's holder, value = the caller's from now on
 };
-constexpr std::uint32_t k_op_max = 11;
+constexpr std::uint32_t k_op_max = 12;
 
 // Addresses and ports are in network byte order throughout, as in sockaddr_in.
 struct command {
@@ -44,7 +48,10 @@ struct command {
     std::int32_t a;
     std::int32_t b;
     std::int32_t c;
-    std::uint32_t pad2;
+    // The calling process's holder (daemon/socket_holders.hpp): who opens,
+    // accepts, closes or forks; 0 for the process that attached, until its
+    // first fork. libshunt's channel::call fills it in.
+    std::uint32_t holder;
 };
 static_assert(std::is_trivially_copyable_v<command> && sizeof(command) == 40);
 

@@ -36,7 +36,7 @@ std::vector<std::uint64_t> sleep_until(daemon::wake_set& w, Poke&& poke, daemon:
         asleep.store(true);
         w.wait(-1, [&](std::uint64_t tag) {
             tags.push_back(tag);
-            if (tag == k_app_tag && s) s->drain_control();
+            if (tag == k_app_tag && s) s->on_wake();
         });
         woke.store(true);
     });
@@ -121,7 +121,7 @@ TEST(WorkerSleep, AMalformedMessageOnTheControlSocketEndsTheSession) {
     fake_app app;
     const char junk[3] = {1, 2, 3};
     ASSERT_EQ(::write(app.control_fd(), junk, sizeof junk), 3);
-    app.daemon().drain_control();
+    app.daemon().on_wake();
     app.pump();
     EXPECT_FALSE(app.alive());
     EXPECT_NE(app.failure().find("malformed message"), std::string::npos) << app.failure();

@@ -12,10 +12,14 @@ PY=/usr/bin/python3
 err=$(mktemp)
 trap 'rm -f "$err"' EXIT
 prog='import os; os.write(1, b"out alive\n"); os.write(2, b"err alive\n")'
-# The format of this build (version 3: inodes of the private fds), with
-# inodes that are not those fds', a dual record and a plain one; then the
-# previous format (version 2, no inodes), which this build must refuse whole.
-for forged in '3@0,-1,-1,0;0,0,0,-1,0,1,2,1,1' '3@0,-1,-1,0;0,0,0,-1,-1,1,2,1,1' \
+# The format of this build (version 4: the holder pair and the private fds
+# by number and inode), with inodes that are not those fds', a dual record
+# and a plain one, and a holder pair naming stdout and stderr; then the
+# previous formats (3: no holder pair; 2: no inodes), which this build must
+# refuse whole.
+for forged in '4@0,-1,-1,0,0;0,0,0,-1,0,1,2,1,1' '4@0,-1,-1,0,0;0,0,0,-1,-1,1,2,1,1' \
+              '4!1,1,2,1@0,-1,-1,0,0;0,0,0,-1,0,1,2,1,1' '4!1,0,2,0' \
+              '3@0,-1,-1,0;0,0,0,-1,0,1,2,1,1' '3@0,-1,-1,0;0,0,0,-1,-1,1,2,1,1' \
               '2@0,-1,-1,0;0,0,0,-1,0,1,2' '2@0,-1,-1,0;0,0,0,-1,-1,1,2'; do
     out=$(SHUNT_HANDOVER="$forged" LD_PRELOAD="$LIB" $PY -c "$prog" 2>"$err") ||
         fail "SHUNT_HANDOVER='$forged': exit $? (stdout: '$out'; stderr: $(cat "$err"))"
