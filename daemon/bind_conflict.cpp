@@ -45,7 +45,7 @@ bind_rules::claim claim_of(const engine_socket* s, std::uint32_t addr_be, bool r
     c.listening = listening;
     if (s) {
         c.reuseport = s->reuseport;
-        if (s->owner) c.uid = s->owner->who().uid;
+        if (s->owner) c.uid = s->uid;
     }
     return c;
 }

@@ -68,6 +68,10 @@ struct engine_socket {
     std::uint16_t local_port = 0, peer_port = 0;
     std::uint64_t rx_drops = 0;  // UDP: datagrams dropped for want of receive-ring room
     std::int32_t app_fd = -1;    // the app's fd number when it opened or accepted it (display only)
+    // Its owner for the bind rules (SO_REUSEPORT, daemon/bind_conflict.hpp):
+    // the opener's effective uid when it opened it, as Linux's sk_uid is the
+    // creator's; an accepted connection's is its listener's (sk_clone_lock).
+    uid_t uid = 0;
 };
 
 // One socket as `shuntctl sockets` shows it (see docs/shuntctl.md).

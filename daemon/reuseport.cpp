@@ -77,7 +77,7 @@ void founded(engine_socket& s) {
     auto g = std::make_unique<reuseport_group>();
     g->addr_be = ip4_addr_get_u32(ip_2_ip4(&s.pcb->local_ip));
     g->port_be = lwip_htons(s.pcb->local_port);
-    g->uid = s.owner->who().uid;
+    g->uid = s.uid;
     g->holder = &s;
     g->members.push_back(&s);
     s.local_addr = g->addr_be;  // kept for getsockname once the pcb passes on
@@ -132,7 +132,7 @@ void joined_datagram(engine_socket& s) {
         fresh->udp = true;
         fresh->addr_be = addr_be;
         fresh->port_be = port_be;
-        fresh->uid = s.owner->who().uid;
+        fresh->uid = s.uid;
         g = fresh.get();
         t_groups.push_back(std::move(fresh));
     }

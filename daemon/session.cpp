@@ -15,6 +15,7 @@
 #include "shm/futex.hpp"
 #include "shm/notify.hpp"
 #include "shm/rx_armed.hpp"
+#include "daemon/peer_privilege.hpp"
 #include "daemon/udp_socket.hpp"
 
 namespace shunt::daemon {
@@ -36,6 +37,10 @@ session::session(app_identity who, app_segment seg, int ctl_fd, session_limits l
     : who_(std::move(who)), seg_(std::move(seg)), ctl_fd_(ctl_fd), limits_(limits),
       ring_(seg_.view().ring_consumer()), holders_(seg_.view().geometry().max_sockets) {
     std::memcpy(&header_copy_, seg_.view().header(), sizeof header_copy_);
+    // Every message the app sends from now on carries its credentials as
+    // they are when it sends it (the kernel's, or what it may claim).
+    const int on = 1;
+    if (ctl_fd_ >= 0) setsockopt(ctl_fd_, SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
     const std::uint32_t n = seg_.view().geometry().max_sockets;
     sockets_.resize(n);
     free_ids_.reserve(n);
@@ -203,6 +208,7 @@ void session::execute(const shm::command& c, shm::completion& r) {
             s->notify_app_fd = fds.second;
             s->adopted = true;
             s->app_fd = c.b;
+            s->uid = fds.cred.pid ? fds.cred.uid : who_.uid;
             if (auto res = c.a == SOCK_DGRAM ? udp_open(*s) : tcp_open(*s); !res) {
                 free_socket(*s);
                 set(res);
@@ -216,6 +222,14 @@ void session::execute(const shm::command& c, shm::completion& r) {
     }
     if (c.opcode == static_cast<std::uint32_t>(shm::op::kernel_socket)) return attach_kernel_socket(c, r);
     if (c.opcode == static_cast<std::uint32_t>(shm::op::hold)) return hold(c, r);
+    // A bind comes with a credentials message (libshunt sends one with every
+    // bind), consumed whatever the outcome; what it may carry besides is not kept.
+    passed_fds caller;
+    if (c.opcode == static_cast<std::uint32_t>(shm::op::bind)) {
+        caller = take_fds(c.tag);
+        caller.close_all();
+        if (!failure_.empty()) return;
+    }
     engine_socket* s = live_socket(c.sock);
     if (!s) {
         r.result = -EBADF;
@@ -228,9 +242,9 @@ void session::execute(const shm::command& c, shm::completion& r) {
         r.result = 0;
         return;
     }
-    if (s->dgram) return execute_udp(c, *s, r);
+    if (s->dgram) return execute_udp(c, *s, r, caller.cred);
     switch (static_cast<shm::op>(c.opcode)) {
-        case shm::op::bind: set(tcp_bind_to(*s, c.addr, c.port, may_bind(c.port))); return;
+        case shm::op::bind: set(tcp_bind_to(*s, c.addr, c.port, may_bind(c.port, caller.cred))); return;
         case shm::op::listen: set(tcp_listen_on(*s, c.a)); return;
         case shm::op::connect: set(tcp_connect_to(*s, c.addr, c.port)); return;
         case shm::op::shutdown: set(tcp_shutdown_dir(*s, c.a)); return;
@@ -251,10 +265,10 @@ void session::execute(const shm::command& c, shm::completion& r) {
 
 // The same operations on a UDP socket. Listen, accept and shutdown have no
 // daemon side for UDP (the app answers them: EOPNOTSUPP, or its own flags).
-void session::execute_udp(const shm::command& c, engine_socket& s, shm::completion& r) {
+void session::execute_udp(const shm::command& c, engine_socket& s, shm::completion& r, const ucred& caller) {
     auto set = [&r](const result<void>& res) { r.result = res ? 0 : -res.err().code; };
     switch (static_cast<shm::op>(c.opcode)) {
-        case shm::op::bind: set(udp_bind_to(s, c.addr, c.port, may_bind(c.port))); return;
+        case shm::op::bind: set(udp_bind_to(s, c.addr, c.port, may_bind(c.port, caller))); return;
         case shm::op::connect: set(udp_connect_to(s, c.addr, c.port, c.a != 0)); return;
         case shm::op::listen:
         case shm::op::shutdown: r.result = -EOPNOTSUPP; return;
@@ -273,9 +287,10 @@ void session::execute_udp(const shm::command& c, engine_socket& s, shm::completi
     }
 }
 
-bool session::may_bind(std::uint16_t port_be) const {
+bool session::may_bind(std::uint16_t port_be, const ucred& caller) const {
     const std::uint16_t port = ntohs(port_be);
-    return who_.uid == 0 || port == 0 || port >= limits_.unprivileged_port_start;
+    if (port == 0 || port >= limits_.unprivileged_port_start) return true;
+    return caller.pid != 0 && may_bind_privileged(caller.pid);
 }
 
 void session::reset_socket(engine_socket& s) {
@@ -495,8 +510,10 @@ session::passed_fds session::take_fds(std::uint64_t tag) {
         shm::fd_message m{};
         int got[shm::k_max_passed_fds];
         bool lost = false;
-        const ssize_t n = shm::recv_with_fds(ctl_fd_, &m, sizeof m, got, MSG_DONTWAIT, &lost, fd_reaper::close_later);
-        passed_fds f{got[0], got[1], lost};
+        ucred cred{};
+        const ssize_t n =
+            shm::recv_with_fds(ctl_fd_, &m, sizeof m, got, MSG_DONTWAIT, &lost, fd_reaper::close_later, &cred);
+        passed_fds f{got[0], got[1], lost, cred};
         // SOCK_SEQPACKET delivers empty messages, and one can carry an fd:
         // n == 0 with an fd is a malformed message (closing the fd), not a
         // hang-up; found by tests/fuzz/fuzz_segment (each leaked an fd).
@@ -504,7 +521,8 @@ session::passed_fds session::take_fds(std::uint64_t tag) {
         if (n == sizeof(shm::wake_message) && f.first < 0 && !lost &&
             static_cast<std::uint32_t>(m.tag) == shm::k_wake_magic)
             continue;  // a wake message the worker has not drained yet
-        if (n != sizeof m || (f.first < 0 && !lost)) {
+        // An fd_message without fds carries only credentials (a bind's).
+        if (n != sizeof m) {
             f.close_all();
             fail("malformed message on the control socket");
             return {};

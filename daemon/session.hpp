@@ -15,6 +15,7 @@
 // reason and never touches another session's memory.
 #pragma once
 
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -117,8 +118,10 @@ public:
 private:
     void on_call(std::uint32_t slot);
     void execute(const shm::command& c, shm::completion& r);
-    void execute_udp(const shm::command& c, engine_socket& s, shm::completion& r);
-    bool may_bind(std::uint16_t port_be) const;  // privileged ports need root (or the sysctl)
+    void execute_udp(const shm::command& c, engine_socket& s, shm::completion& r, const ucred& caller);
+    // Privileged ports (below the sysctl) need the caller's CAP_NET_BIND_SERVICE
+    // now (daemon/peer_privilege.hpp); `caller`: the bind's credentials message.
+    bool may_bind(std::uint16_t port_be, const ucred& caller) const;
     void reset_socket(engine_socket& s);
     // The app's close, once nobody holds the socket: TCP keeps sending what
     // it holds, then the FIN (abort: RST); UDP goes at once.
@@ -135,6 +138,7 @@ private:
     struct passed_fds {
         int first = -1, second = -1;
         bool lost = false;  // the app sent them; shuntd, at its fd limit, could not receive them
+        ucred cred{0, 0, 0};  // the sender's, checked by the kernel (SCM_CREDENTIALS); pid 0: none
         // Of a kind not checked yet: closed off the lcore (fd_reaper).
         void close_all() {
             fd_reaper::close_later(first);

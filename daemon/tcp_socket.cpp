@@ -190,6 +190,7 @@ err_t on_accept(void* arg, tcp_pcb* newpcb, err_t err) {
     // they keep the port as the listener held it (daemon/bind_conflict.hpp).
     s->reuseaddr = ip_get_option(newpcb, SOF_REUSEADDR) != 0;
     s->reuseport = l->reuseport;
+    s->uid = l->uid;
     s->connected = true;
     publish_status(*s, shm::st_connected);
     l->accept_queue.push_back(s->id);

@@ -317,7 +317,7 @@ bool channel::hint(shm::ring_kind k, std::uint32_t sock) {
     return prod.push(shm::ring_value(k, sock));
 }
 
-shm::completion channel::call(shm::command cmd, int fd_to_send, int fd2) {
+shm::completion channel::call(shm::command cmd, int fd_to_send, int fd2, bool creds) {
     shm::completion fail{};
     fail.result = -ECONNRESET;
     const auto& g = view_.geometry();
@@ -339,10 +339,13 @@ shm::completion channel::call(shm::command cmd, int fd_to_send, int fd2) {
     ++slot->generation;
     cmd.tag = (static_cast<std::uint64_t>(slot->generation) << 32) | idx;
     cmd.holder = holder();
-    if (fd_to_send >= 0) {
+    if (fd_to_send >= 0 || creds) {
         const shm::fd_message m{cmd.tag};
         const int fds[shm::k_max_passed_fds] = {fd_to_send, fd2};
-        if (shm::send_with_fds(ctl_, &m, sizeof m, fds, fd2 >= 0 ? 2 : 1, 0) != 0) {
+        const ucred me{static_cast<pid_t>(shm::sys::raw(SYS_getpid)), static_cast<uid_t>(shm::sys::raw(SYS_geteuid)),
+                       static_cast<gid_t>(shm::sys::raw(SYS_getegid))};
+        const int nfds = fd_to_send < 0 ? 0 : fd2 >= 0 ? 2 : 1;
+        if (shm::send_with_fds(ctl_, &m, sizeof m, fds, nfds, 0, &me) != 0) {
             slot->state.store(shm::call_free, std::memory_order_release);
             return fail;
         }

@@ -7,21 +7,32 @@
 
 namespace shunt::shm {
 
-int send_with_fds(int sock, const void* buf, std::size_t len, const int* fds, int nfds, int flags) {
+int send_with_fds(int sock, const void* buf, std::size_t len, const int* fds, int nfds, int flags,
+                  const ucred* cred) {
     if (nfds < 0 || nfds > k_max_passed_fds) return -EINVAL;
     iovec iov{const_cast<void*>(buf), len};
     msghdr mh{};
     mh.msg_iov = &iov;
     mh.msg_iovlen = 1;
-    alignas(cmsghdr) char ctl[CMSG_SPACE(k_max_passed_fds * sizeof(int))] = {};
-    if (nfds > 0) {
+    alignas(cmsghdr) char ctl[CMSG_SPACE(k_max_passed_fds * sizeof(int)) + CMSG_SPACE(sizeof(ucred))] = {};
+    std::size_t used = (nfds > 0 ? CMSG_SPACE(nfds * sizeof(int)) : 0) + (cred ? CMSG_SPACE(sizeof(ucred)) : 0);
+    if (used) {
         mh.msg_control = ctl;
-        mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+        mh.msg_controllen = used;
         cmsghdr* c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-        std::memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+        if (nfds > 0) {
+            c->cmsg_level = SOL_SOCKET;
+            c->cmsg_type = SCM_RIGHTS;
+            c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+            std::memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+            c = CMSG_NXTHDR(&mh, c);
+        }
+        if (cred) {
+            c->cmsg_level = SOL_SOCKET;
+            c->cmsg_type = SCM_CREDENTIALS;
+            c->cmsg_len = CMSG_LEN(sizeof(ucred));
+            std::memcpy(CMSG_DATA(c), cred, sizeof(ucred));
+        }
     }
     for (;;) {
         const long r = sys::sendmsg(sock, &mh, flags | MSG_NOSIGNAL);
@@ -39,17 +50,18 @@ void close_now(int fd) noexcept { sys::close(fd); }
 }  // namespace
 
 ssize_t recv_with_fds(int sock, void* buf, std::size_t len, int fds[k_max_passed_fds], int flags, bool* fds_lost,
-                      fd_disposer dispose) {
+                      fd_disposer dispose, ucred* cred) {
     if (!dispose) dispose = close_now;
     for (int i = 0; i < k_max_passed_fds; ++i) fds[i] = -1;
     if (fds_lost) *fds_lost = false;
+    if (cred) *cred = ucred{0, 0, 0};
     iovec iov{buf, len};
     msghdr mh{};
     mh.msg_iov = &iov;
     mh.msg_iovlen = 1;
     // Room for more than we keep: a sender's extra descriptors are received
-    // (and closed) rather than left to MSG_CTRUNC.
-    alignas(cmsghdr) char ctl[CMSG_SPACE(4 * sizeof(int))];
+    // (and closed) rather than left to MSG_CTRUNC; and for credentials.
+    alignas(cmsghdr) char ctl[CMSG_SPACE(4 * sizeof(int)) + CMSG_SPACE(sizeof(ucred))];
     mh.msg_control = ctl;
     mh.msg_controllen = sizeof ctl;
     long n;
@@ -59,6 +71,11 @@ ssize_t recv_with_fds(int sock, void* buf, std::size_t len, int fds[k_max_passed
     if (n < 0) return n;
     int kept = 0;
     for (cmsghdr* c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS && cred &&
+            c->cmsg_len == CMSG_LEN(sizeof(ucred))) {
+            std::memcpy(cred, CMSG_DATA(c), sizeof(ucred));
+            continue;
+        }
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
         const std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
         for (std::size_t i = 0; i < count; ++i) {

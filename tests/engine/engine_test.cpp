@@ -236,15 +236,6 @@ TEST(Engine, ConnectionRefusedAndAddressErrors) {
     EXPECT_TRUE(app.alive());
 }
 
-TEST(Engine, UnprivilegedAppCannotBindLowPorts) {
-    fake_app::options o;
-    o.uid = 1000;
-    fake_app app(o);
-    auto s = app.open(SOCK_STREAM);
-    EXPECT_EQ(app.bind(s.id, "127.0.0.1", 80), -EACCES);
-    EXPECT_EQ(app.bind(s.id, "127.0.0.1", 5005), 0);
-}
-
 TEST(Engine, UdpDatagramsKeepBoundariesAndSources) {
     fake_app app;
     auto a = app.open(SOCK_DGRAM);

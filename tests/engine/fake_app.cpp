@@ -37,6 +37,7 @@ fake_app::fake_app(const options& o) {
     who.id = next_session++;
     who.pid = getpid();
     who.uid = o.uid;
+    cred_ = ucred{o.cred_pid ? o.cred_pid : getpid(), o.uid, 0};
     daemon::session_limits limits;
     limits.max_sockets = o.max_sockets;
     limits.max_memory = o.max_memory;
@@ -83,16 +84,16 @@ void fake_app::ring(shm::ring_kind k, std::uint32_t id) {
     }
 }
 
-shm::completion fake_app::call(shm::command c, int fd_to_send, int fd2, bool give_away) {
+shm::completion fake_app::call(shm::command c, int fd_to_send, int fd2, bool give_away, bool creds) {
     const std::uint32_t idx = next_slot_++ % view_.geometry().call_slots;
     shm::call_slot* slot = view_.call(idx);
     slot->state.store(shm::call_owned, std::memory_order_relaxed);
     ++slot->generation;
     c.tag = (static_cast<std::uint64_t>(slot->generation) << 32) | idx;
-    if (fd_to_send >= 0) {
+    if (fd_to_send >= 0 || creds) {
         const shm::fd_message m{c.tag};
         const int fds[shm::k_max_passed_fds] = {fd_to_send, fd2};
-        shm::send_with_fds(ctl_app_, &m, sizeof m, fds, fd2 >= 0 ? 2 : 1, 0);
+        shm::send_with_fds(ctl_app_, &m, sizeof m, fds, fd_to_send < 0 ? 0 : fd2 >= 0 ? 2 : 1, 0, &cred_);
         if (give_away)
             for (int f : fds)
                 if (f >= 0) ::close(f);
@@ -146,7 +147,7 @@ std::int64_t fake_app::bind(std::uint32_t id, const char* ip, std::uint16_t port
     shm::command c = make(shm::op::bind, id);
     c.addr = inet_addr(ip);
     c.port = htons(port);
-    return call(c).result;
+    return call(c, -1, -1, false, true).result;
 }
 
 std::int64_t fake_app::getopt(std::uint32_t id, int level, int name) {

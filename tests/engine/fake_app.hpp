@@ -26,6 +26,10 @@ public:
         std::uint32_t call_slots = 8;
         std::uint64_t max_memory = 0;
         uid_t uid = 0;
+        // The process whose capabilities a privileged bind is checked
+        // against (the credentials the fake app sends, as libshunt sends
+        // its own; this root test may claim any): 0, this process.
+        pid_t cred_pid = 0;
         // Hand shuntd the app's end of each notify pair too, as libshunt
         // does (the worker's clear_rx); false: the daemon's end alone.
         bool send_app_end = true;
@@ -58,7 +62,9 @@ public:
     // A call as libshunt makes it: returns the completion (result < 0: -errno).
     // `give_away`: the fds are closed here once sent (in flight, shuntd's
     // copy is then their last).
-    shm::completion call(shm::command c, int fd_to_send = -1, int fd2 = -1, bool give_away = false);
+    // `creds`: a credentials message even without fds (a bind's).
+    shm::completion call(shm::command c, int fd_to_send = -1, int fd2 = -1, bool give_away = false,
+                         bool creds = false);
     // open (SOCK_STREAM or SOCK_DGRAM): the socket id and the app's notify fd.
     struct opened {
         std::int64_t result;
@@ -94,6 +100,7 @@ private:
     bool alive_ = true;
     unsigned wakes_sent_ = 0;
     bool send_app_end_ = true;
+    ucred cred_{};
 };
 
 // lwIP is initialised once per process (its state is global).
