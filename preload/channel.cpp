@@ -70,12 +70,34 @@ void channel::after_fork_child() {
     // The only thread now; a lock some other parent thread held at the fork
     // is gone with that thread, so the mutex starts afresh.
     new (&g_mu) std::mutex();
-    const int n = g_n_inherited.load(std::memory_order_relaxed);
+    // Inherited channels let go of (socket_removed) free their places.
+    int n = 0;
+    for (int i = 0; i < g_n_inherited.load(std::memory_order_relaxed); ++i)
+        if (g_inherited[i]->ctl_ >= 0) g_inherited[n++] = g_inherited[i];
+    g_n_inherited.store(n, std::memory_order_relaxed);
     if (g_state.load(std::memory_order_relaxed) != 1 || n >= k_max_inherited) return;  // shares the parent's
     g_inherited[n] = g_channel;
     g_n_inherited.store(n + 1, std::memory_order_release);
     g_channel = nullptr;
     g_state.store(0, std::memory_order_release);  // the next new socket attaches this process
+    publish_own_fds();
+}
+
+void channel::socket_removed() {
+    // acq_rel: the last socket's use of the segment comes before the unmap.
+    if (sockets_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    std::lock_guard lk(g_mu);
+    if (sockets_.load(std::memory_order_relaxed) != 0 || ctl_ < 0) return;
+    bool inherited = false;
+    for (int i = 0; i < g_n_inherited.load(std::memory_order_relaxed); ++i) inherited = inherited || g_inherited[i] == this;
+    if (!inherited) return;  // this process's own: its next socket uses it
+    // The object stays (never freed: see g_inherited); nothing uses it now.
+    dead_.store(true, std::memory_order_relaxed);
+    munmap(view_.base(), view_.geometry().size);
+    view_ = shm::segment_view();
+    shm::sys::close(ctl_);
+    shm::sys::close(seg_fd_);
+    ctl_ = seg_fd_ = -1;
     publish_own_fds();
 }
 

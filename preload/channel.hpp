@@ -73,6 +73,13 @@ public:
     static int holder_keep_fd();
     static int holder_daemon_fd();
     static void set_holder_fds(int keep, int daemon_end);
+    // The sockets of this channel this process holds: attach_socket adds
+    // one, op_release takes it back. An inherited channel this process holds
+    // nothing of any more is let go (issue 20, item 5): its segment is
+    // unmapped and its fds closed, so a child that closed its parent's
+    // sockets (closefrom, then a privilege drop) keeps no way into them.
+    void socket_added() { sockets_.fetch_add(1, std::memory_order_relaxed); }
+    void socket_removed();
     // SHUNT_SPIN_US: how long a blocking call spins before sleeping in the kernel.
     unsigned spin_us() const { return spin_us_; }
     // Is the daemon still there? (a zero-timeout poll of the control socket;
@@ -122,6 +129,7 @@ private:
     unsigned spin_us_ = 0;
     std::atomic<std::uint32_t> next_slot_{0};
     std::atomic<std::uint32_t> holder_{0};
+    std::atomic<int> sockets_{0};
     mutable std::atomic<bool> dead_{false};
 };
 

@@ -63,6 +63,7 @@ accel_socket* attach_socket(channel* ch, std::uint32_t id, bool dgram, bool fres
     if (id >= v.geometry().max_sockets) return nullptr;
     accel_socket* s = accel_socket_new();
     if (!s) return nullptr;
+    ch->socket_added();
     s->ch = ch;
     s->id = id;
     s->sh = v.socket(id);

@@ -240,7 +240,9 @@ void op_release(accel_socket* s) {
     c.sock = s->id;
     c.a = (s->linger_on && s->linger_s == 0) ? 1 : 0;  // SO_LINGER 0: RST
     (void)s->ch->call(c);
+    channel* ch = s->ch;
     accel_socket_free(s);
+    ch->socket_removed();
 }
 
 }  // namespace shunt::preload
