@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "daemon/session.hpp"
+#include "shm/fence.hpp"
 #include "shm/notify.hpp"
 #include "lwip/err.h"
 #include "lwip/netif.h"
@@ -65,7 +66,7 @@ void maybe_unblock_tx(engine_socket& s) {
     // seq_cst fence: our consumption of the ring (head store) comes before the
     // load of tx_blocked; pairs with the app's fence between its store of
     // tx_blocked and its look at the ring.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    shm::store_load_fence();
     if (s.sh->tx_blocked.load(std::memory_order_relaxed) == 0) return;
     const std::int64_t used = s.tx.readable();
     if (used < 0 || static_cast<std::uint64_t>(used) > s.tx.capacity() * 3ull / 4) return;

@@ -12,6 +12,7 @@
 #include "base/log.hpp"
 #include "shm/datagram.hpp"
 #include "shm/fd_passing.hpp"
+#include "shm/fence.hpp"
 #include "shm/futex.hpp"
 #include "shm/notify.hpp"
 #include "shm/rx_armed.hpp"
@@ -371,7 +372,7 @@ void session::on_doorbell(shm::ring_kind k, std::uint32_t id) {
             // Clear first, then look: an app that adds bytes after our look sees 0
             // and rings again (fences pair with the app's in channel send).
             s->sh->tx_pending.store(0, std::memory_order_relaxed);
-            std::atomic_thread_fence(std::memory_order_seq_cst);
+            shm::store_load_fence();
             if (s->dgram) {
                 const bool was_retrying = s->tx_retry;
                 if (!udp_pull_tx(*s)) return fail("corrupt send ring on socket " + std::to_string(id));

@@ -6,6 +6,7 @@
 
 #include <atomic>
 
+#include "shm/fence.hpp"
 #include "shm/notify.hpp"
 #include "shm/rx_armed.hpp"
 
@@ -71,9 +72,10 @@ void session::unblock_writable(engine_socket& s) {
 
 void session::flush() {
     if (flush_list_.empty()) return;
-    // seq_cst: the ring publications of this loop come before our loads of
-    // rx_armed; pairs with the fence in the app's readability clear.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    // seq_cst fence: the ring publications of this loop come before our
+    // loads of rx_armed; pairs with the app's seq_cst compare-exchange of
+    // rx_armed before its look at the ring (shm/rx_armed.hpp).
+    shm::store_load_fence();
     for (std::uint32_t id : flush_list_) {
         engine_socket* s = socket_by_id(id);
         if (!s) continue;

@@ -14,6 +14,7 @@
 #include "daemon/bind_conflict.hpp"
 #include "daemon/reuseport.hpp"
 #include "daemon/session.hpp"
+#include "shm/fence.hpp"
 #include "shm/notify.hpp"
 #include "lwip/netif.h"
 #include "lwip/priv/tcp_priv.h"
@@ -549,7 +550,7 @@ bool tcp_push_rx(engine_socket& s) {
         // Tell the app to ring rx_space when it makes room; then look again in
         // case it already did (fences pair with the app's after its read).
         s.sh->rx_full.store(1, std::memory_order_relaxed);
-        std::atomic_thread_fence(std::memory_order_seq_cst);
+        shm::store_load_fence();
         if (s.rx.free_space() <= 0 || !s.sh->rx_full.exchange(0, std::memory_order_relaxed)) break;
     }
     hold_in_heap(s);

@@ -84,7 +84,7 @@ result<ssize_t> op_dgram_send(int fd, accel_socket& s, const iovec* iov, int iov
         if (written) {
             // seq_cst fence: the tail store before the look at tx_pending;
             // pairs with the daemon's fence after it clears tx_pending.
-            std::atomic_thread_fence(std::memory_order_seq_cst);
+            shm::store_load_fence();
             if (s.sh->tx_pending.load(std::memory_order_relaxed) == 0 &&
                 s.sh->tx_pending.exchange(1, std::memory_order_relaxed) == 0)
                 s.ch->ring(shm::ring_kind::tx_ready, s.id);

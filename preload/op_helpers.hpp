@@ -21,6 +21,7 @@
 #include "preload/channel.hpp"
 #include "preload/deferred_clear.hpp"
 #include "preload/fd_table.hpp"
+#include "shm/fence.hpp"
 #include "shm/notify.hpp"
 #include "shm/rx_armed.hpp"
 #include "shm/sys.hpp"
@@ -185,7 +186,7 @@ inline bool ring_found_empty(int fd, accel_socket& s, bool nonblock) {
 inline bool block_tx(int fd, accel_socket& s) {
     shm::notify_block_writable(fd);
     s.sh->tx_blocked.store(1, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    shm::store_load_fence();
     if (s.tx.free_space() < static_cast<std::int64_t>(s.tx.capacity() / 4)) {
         shm::notify_block_writable(fd);
         return false;

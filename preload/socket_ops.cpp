@@ -324,7 +324,7 @@ result<ssize_t> op_send(int fd, accel_socket& s, const iovec* iov, int iovcnt, i
             sent += n;
             // seq_cst fence: the tail store comes before the look at tx_pending;
             // pairs with the daemon's fence after it clears tx_pending.
-            std::atomic_thread_fence(std::memory_order_seq_cst);
+            shm::store_load_fence();
             if (s.sh->tx_pending.load(std::memory_order_relaxed) == 0 &&
                 s.sh->tx_pending.exchange(1, std::memory_order_relaxed) == 0)
                 s.ch->ring(shm::ring_kind::tx_ready, s.id);
@@ -388,7 +388,7 @@ result<ssize_t> op_recv(int fd, accel_socket& s, const iovec* iov, int iovcnt, i
                 s.rx.consume(n);
                 // seq_cst fence: head store before the look at rx_full; pairs
                 // with the daemon's fence after it sets rx_full.
-                std::atomic_thread_fence(std::memory_order_seq_cst);
+                shm::store_load_fence();
                 if (s.sh->rx_full.load(std::memory_order_relaxed) &&
                     s.sh->rx_full.exchange(0, std::memory_order_relaxed))
                     s.ch->ring(shm::ring_kind::rx_space, s.id);

@@ -17,6 +17,7 @@
 #include <cstdint>
 
 #include "shm/byte_ring.hpp"
+#include "shm/fence.hpp"
 
 namespace shunt::shm {
 
@@ -32,9 +33,10 @@ struct index_ring_shared {
     // 1 while the consumer (the worker) may sleep without polling this ring:
     // a producer that pushes while it is 1 wakes the consumer (the daemon's
     // wake message, preload/channel.cpp). The handshake is a Dekker pair (see
-    // consumer_sleep_begin / producer_wants_wake): the producer's push and the
-    // consumer's store of 1 are each followed by a seq_cst fence before the
-    // other's load, so one of them sees the other and no push sleeps unseen.
+    // index_ring_consumer::sleep_begin / index_ring_producer::wants_wake): the
+    // producer's push and the consumer's store of 1 are each followed by a
+    // seq_cst fence (shm/fence.hpp) before the other's load, so one of them
+    // sees the other and no push sleeps unseen.
     // Untrusted: an app that writes it only spoils its own wake-ups.
     alignas(k_cache_line) std::atomic<std::uint32_t> consumer_asleep{0};
     // index_cell cells[capacity] follow, at the offset the segment layout gives.
@@ -86,9 +88,9 @@ public:
     // this producer is the one to wake it (it took the announcement, so of
     // several racing producers exactly one wakes it).
     [[nodiscard]] bool wants_wake() {
-        // seq_cst: our published cell comes before our load of
+        // seq_cst fence: our published cell comes before our load of
         // consumer_asleep; pairs with the fence in sleep_begin().
-        std::atomic_thread_fence(std::memory_order_seq_cst);
+        store_load_fence();
         return r_->consumer_asleep.load(std::memory_order_relaxed) != 0 &&
                r_->consumer_asleep.exchange(0, std::memory_order_relaxed) != 0;
     }
@@ -129,9 +131,9 @@ public:
     // consumer_sleep_end still applies).
     [[nodiscard]] bool sleep_begin() {
         r_->consumer_asleep.store(1, std::memory_order_relaxed);
-        // seq_cst: our store of consumer_asleep comes before our look at the
-        // cell; pairs with the fence in producer_wants_wake().
-        std::atomic_thread_fence(std::memory_order_seq_cst);
+        // seq_cst fence: our store of consumer_asleep comes before our look
+        // at the cell; pairs with the fence in wants_wake().
+        store_load_fence();
         return !pending();
     }
     // After the sleep (or a cancelled one): producers need not wake us.

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <string>
 
+#include "shm/fence.hpp"
 #include "shm/notify.hpp"
 #include "tests/engine/fake_app.hpp"
 
@@ -46,7 +47,7 @@ TEST(Writable, AStaleUnblockDoesNotUndoTheNextBlock) {
             ASSERT_GT(tx.write(chunk.data(), std::min<std::size_t>(chunk.size(), tx.free_space())), 0);
         shm::notify_block_writable(client.notify);
         sh->tx_blocked.store(1, std::memory_order_relaxed);
-        std::atomic_thread_fence(std::memory_order_seq_cst);
+        shm::store_load_fence();
         shm::notify_block_writable(client.notify);
     };
     fill_and_block();

@@ -14,6 +14,7 @@
 #include "daemon/app_segment.hpp"
 #include "shm/datagram.hpp"
 #include "shm/fd_passing.hpp"
+#include "shm/fence.hpp"
 #include "shm/notify.hpp"
 #include "shm/rx_armed.hpp"
 #include "tests/fuzz/lwip_env.hpp"
@@ -157,7 +158,7 @@ std::int64_t segment_app::send_stream(std::uint32_t sock, std::size_t n, std::ui
     const std::int64_t w = p.write(bytes.data(), bytes.size());
     // seq_cst fence: the tail store before the look at tx_pending; pairs
     // with the daemon's fence after it clears tx_pending.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    shm::store_load_fence();
     if (doorbell && w > 0 && s->tx_pending.exchange(1, std::memory_order_relaxed) == 0)
         ring(shm::ring_value(shm::ring_kind::tx_ready, sock));
     return w;
@@ -175,7 +176,8 @@ bool segment_app::send_dgram(std::uint32_t sock, std::uint32_t len, std::uint32_
     h.port = port_be;
     std::vector<std::uint8_t> payload(len, 0x5a);
     const bool ok = shm::dgram_write(p, h, [&payload](auto&& put) { put(payload.data(), payload.size()); });
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    // seq_cst fence: as in send_stream.
+    shm::store_load_fence();
     if (doorbell && ok && s->tx_pending.exchange(1, std::memory_order_relaxed) == 0)
         ring(shm::ring_value(shm::ring_kind::tx_ready, sock));
     return ok;
@@ -189,7 +191,7 @@ std::int64_t segment_app::recv_stream(std::uint32_t sock, std::size_t n) {
     const std::int64_t got = c.read(buf.data(), buf.size());
     // seq_cst fence: the head store before the look at rx_full; pairs with
     // the daemon's fence after it sets rx_full.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    shm::store_load_fence();
     if (got > 0 && s->rx_full.load(std::memory_order_relaxed) && s->rx_full.exchange(0, std::memory_order_relaxed))
         ring(shm::ring_value(shm::ring_kind::rx_space, sock));
     return got;
@@ -223,7 +225,9 @@ void segment_app::block_tx(std::uint32_t sock) {
     shm::socket_shared* s = sh(sock);
     if (notify_[sock] >= 0) shm::notify_block_writable(notify_[sock]);
     s->tx_blocked.store(1, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    // seq_cst fence: the store of tx_blocked before the look at the ring;
+    // pairs with the daemon's in maybe_unblock_tx.
+    shm::store_load_fence();
     shm::byte_ring_producer p(&s->tx, view_.tx_data(sock), k_geometry.ring_bytes);
     if (p.free_space() < static_cast<std::int64_t>(k_geometry.ring_bytes / 4)) return;
     if (s->tx_blocked.exchange(0, std::memory_order_relaxed)) ring(shm::ring_value(shm::ring_kind::drain_tx, sock));
