@@ -22,10 +22,12 @@
 #   ICMP           wire_icmp_rtt_ratio, wire_icmp_rtt_spin_ratio
 #   7 idle         idle_cpu_share_{busy,adaptive,interrupt},
 #                  first_packet_after_idle_{adaptive,interrupt}_ratio (vs busy)
+#   8 neighbours   neighbour_{udpflood,unread}_{shunt,kernel}_ratio (one app's
+#                  ping-pong beside a noisy app / alone)
 #
 # Environment: SHUNT_BENCH_RUNS (runs per figure; default 5, 7 for the full
 # run), SHUNT_BENCH_ONLY (regex of figure names to run: channel, interposer,
-# icmp, hook, pingpong, throughput, nginx, redis, conns, cps, idle), SHUNT_BENCH_PAUSE=0
+# icmp, hook, pingpong, throughput, nginx, redis, conns, cps, neighbours, idle), SHUNT_BENCH_PAUSE=0
 # (leave shuntd running during the kernel's runs; by default it is stopped
 # with SIGSTOP meanwhile, so the kernel has the machine a host without shunt
 # would give it).
@@ -127,9 +129,12 @@ if lab_up ""; then
     figure redis figure_redis
     figure conns figure_conns
     figure cps figure_cps
+    figure neighbours figure_neighbours udpflood
+    figure neighbours figure_neighbours unread
 else
     lab_error wire_icmp_rtt interposer loopback_pingpong_block_tcp loopback_pingpong_block_udp wire_pingpong_tcp \
-        wire_pingpong_udp loopback_throughput wire_throughput wire_throughput_recv nginx_rps redis_rps conns_held cps
+        wire_pingpong_udp loopback_throughput wire_throughput wire_throughput_recv nginx_rps redis_rps conns_held cps \
+        neighbour_udpflood neighbour_unread
 fi
 lab_down
 
