@@ -10,6 +10,7 @@
 
 #include "base/json_writer.hpp"
 #include "base/log.hpp"
+#include "base/printable.hpp"
 
 namespace shunt::daemon {
 namespace {
@@ -60,7 +61,7 @@ bool capture_server::take(int fd, const std::string& request) {
         }
     }
     std::string reply;
-    if (!tap) reply = error_line("no port '" + port + "'");
+    if (!tap) reply = error_line("no port '" + printable(port) + "'");  // JSON is UTF-8: see admin_reply
     else if (active()) reply = error_line("a capture is already running (one at a time)");
     else if (snaplen < 64 || snaplen > 262144) reply = error_line("snaplen must be 64 to 262144");
     if (!reply.empty()) {

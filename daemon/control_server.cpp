@@ -9,11 +9,10 @@
 #include <fstream>
 
 #include "base/log.hpp"
-#include "base/printable.hpp"
 #include "daemon/app_segment.hpp"
+#include "daemon/cmdline_reader.hpp"
 #include "daemon/fd_reaper.hpp"
 #include "daemon/session.hpp"
-#include "daemon/worker.hpp"
 #include "shm/fd_passing.hpp"
 #include "shm/protocol.hpp"
 
@@ -26,23 +25,6 @@ namespace {
 constexpr std::size_t k_max_pending = 64;
 constexpr std::size_t k_max_pending_per_uid = 8;
 constexpr std::uint32_t k_call_slots = 256;
-
-// The app's command line as shuntd logs and shows it: its arguments joined
-// by spaces, each made printable (an app chooses its own argv: no escape
-// sequence of it reaches the log or a shuntctl user's terminal).
-std::string cmdline_of(pid_t pid) {
-    std::ifstream f("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-    std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    while (!s.empty() && s.back() == '\0') s.pop_back();
-    std::string out;
-    for (std::size_t at = 0; at <= s.size();) {
-        const std::size_t end = std::min(s.find('\0', at), s.size());
-        if (!out.empty()) out += ' ';
-        out += printable(std::string_view(s).substr(at, end - at));
-        at = end + 1;
-    }
-    return out;
-}
 
 std::uint16_t read_unprivileged_port_start() {
     std::ifstream f("/proc/sys/net/ipv4/ip_unprivileged_port_start");
@@ -58,17 +40,17 @@ void reply_error(int fd, int status) {
 
 }  // namespace
 
-control_server::control_server(unix_listener l, const daemon_config& cfg, worker& w,
+control_server::control_server(unix_listener l, const daemon_config& cfg, session_host& host,
                                std::vector<shm::served_route> routes)
-    : listener_(std::move(l)), cfg_(cfg), worker_(w), routes_(std::move(routes)),
+    : listener_(std::move(l)), cfg_(cfg), host_(host), routes_(std::move(routes)),
       unprivileged_port_start_(read_unprivileged_port_start()) {}
 
-result<std::unique_ptr<control_server>> control_server::open(const daemon_config& cfg, worker& w,
+result<std::unique_ptr<control_server>> control_server::open(const daemon_config& cfg, session_host& host,
                                                              std::vector<shm::served_route> routes) {
     auto l = unix_listener::open(cfg.control_path, cfg.control_mode, cfg.socket_owner, cfg.socket_group,
                                  SOCK_SEQPACKET);
     if (!l) return l.err();
-    std::unique_ptr<control_server> s(new control_server(std::move(*l), cfg, w, std::move(routes)));
+    std::unique_ptr<control_server> s(new control_server(std::move(*l), cfg, host, std::move(routes)));
     auto ep = s->listener_.make_epoll();
     if (!ep) return ep.err();
     s->epfd_ = *ep;
@@ -193,11 +175,12 @@ void control_server::on_pending(int fd) {
         return drop(fd);
     }
     const uid_t who_uid = cred->uid;
-    app_identity who{id, cred->pid, cred->uid, cred->gid, cmdline_of(cred->pid), std::time(nullptr)};
+    app_identity who{id, cred->pid, cred->uid, cred->gid, std::time(nullptr)};
     session_limits lim{cfg_.app_sockets, std::uint64_t{cfg_.app_memory_mb} << 20, unprivileged_port_start_};
-    SHUNT_LOG_INFO("app pid %d uid %u attached (session %llu): %s", who.pid, who.uid,
-                   static_cast<unsigned long long>(id), who.cmdline.c_str());
-    worker_.adopt(std::make_unique<session>(std::move(who), std::move(*seg), worker_fd, lim));
+    SHUNT_LOG_INFO("app pid %d uid %u attached (session %llu)", who.pid, who.uid, static_cast<unsigned long long>(id));
+    // Its command line is read off this lcore, and logged when read.
+    cmdline_reader::request(id, who.pid);
+    host_.adopt(std::make_unique<session>(std::move(who), std::move(*seg), worker_fd, lim));
     // From now on only hang-ups matter here; the worker reads the connection.
     epoll_event ev{};
     ev.events = EPOLLRDHUP;
@@ -208,7 +191,8 @@ void control_server::on_pending(int fd) {
 }
 
 void control_server::on_attached_hangup(int fd) {
-    worker_.detach(attached_[fd].session);
+    cmdline_reader::forget(attached_[fd].session);
+    host_.detach(attached_[fd].session);
     drop(fd);
 }
 

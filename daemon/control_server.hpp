@@ -23,16 +23,15 @@
 #include <sys/types.h>
 
 #include "daemon/config.hpp"
+#include "daemon/session_host.hpp"
 #include "daemon/unix_listener.hpp"
 #include "shm/segment.hpp"
 
 namespace shunt::daemon {
 
-class worker;
-
 class control_server {
 public:
-    [[nodiscard]] static result<std::unique_ptr<control_server>> open(const daemon_config& cfg, worker& w,
+    [[nodiscard]] static result<std::unique_ptr<control_server>> open(const daemon_config& cfg, session_host& host,
                                                                       std::vector<shm::served_route> routes);
     ~control_server();
 
@@ -52,7 +51,7 @@ private:
         std::uint64_t session = 0;
         uid_t uid = 0;
     };
-    control_server(unix_listener l, const daemon_config& cfg, worker& w, std::vector<shm::served_route> routes);
+    control_server(unix_listener l, const daemon_config& cfg, session_host& host, std::vector<shm::served_route> routes);
     void accept_clients();
     void on_pending(int fd);
     void on_attached_hangup(int fd);
@@ -61,7 +60,7 @@ private:
 
     unix_listener listener_;
     const daemon_config& cfg_;
-    worker& worker_;
+    session_host& host_;  // the worker
     std::vector<shm::served_route> routes_;
     int epfd_ = -1;
     std::map<int, pending_client> pending_;      // connected, attach not yet requested

@@ -24,13 +24,15 @@ namespace {
 
 constexpr std::size_t k_max_unclaimed_fds = 64;
 
-bool is_stream_unix_socket(int fd) {
+bool is_socket_of(int fd, int domain, int type) {
     int v = 0;
     socklen_t len = sizeof v;
-    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) != 0 || v != AF_UNIX) return false;
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) != 0 || v != domain) return false;
     len = sizeof v;
-    return getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) == 0 && v == SOCK_STREAM;
+    return getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) == 0 && v == type;
 }
+bool is_stream_unix_socket(int fd) { return is_socket_of(fd, AF_UNIX, SOCK_STREAM); }
+bool is_inet_udp_socket(int fd) { return is_socket_of(fd, AF_INET, SOCK_DGRAM); }
 
 }  // namespace
 
@@ -164,8 +166,9 @@ void session::execute(const shm::command& c, shm::completion& r) {
             r.result = -EMFILE;
             return;
         }
-        if (fds.first < 0) return fail("no notify fd was sent for tag " + std::to_string(c.tag));
-        if (!is_stream_unix_socket(fds.first) || (fds.second >= 0 && !is_stream_unix_socket(fds.second))) {
+        if (fds.first < 0 && !fds.refused) return fail("no notify fd was sent for tag " + std::to_string(c.tag));
+        if (fds.refused || !is_stream_unix_socket(fds.first) ||
+            (fds.second >= 0 && !is_stream_unix_socket(fds.second))) {
             fds.close_all();
             return fail("the notify fd for tag " + std::to_string(c.tag) + " is not a unix stream socket");
         }
@@ -315,7 +318,7 @@ void session::close_socket(engine_socket& s, bool abort) {
 // (whose close never waits) or the session fails.
 void session::hold(const shm::command& c, shm::completion& r) {
     passed_fds fds = take_fds(c.tag);
-    if (fds.first >= 0 && !is_stream_unix_socket(fds.first)) {
+    if (fds.refused || (fds.first >= 0 && !is_stream_unix_socket(fds.first))) {
         fds.close_all();
         return fail("the holder fd for tag " + std::to_string(c.tag) + " is not a unix stream socket");
     }
@@ -415,6 +418,10 @@ void session::attach_kernel_socket(const shm::command& c, shm::completion& r) {
         passed_fds fds = take_fds(c.tag);  // consumed whatever the outcome
         fd_reaper::close_later(fds.second);  // one socket is all this call takes
         fd = fds.first;
+        if (fd < 0 && fds.refused) {  // not a socket this call takes (closed on arrival)
+            r.result = -EINVAL;
+            return;
+        }
         if (fd < 0) return fail("no kernel socket was sent for tag " + std::to_string(c.tag));
     }
     engine_socket* s = live_socket(c.sock);
@@ -501,39 +508,61 @@ void session::pump_kernel_sockets() {
 }
 
 session::passed_fds session::take_fds(std::uint64_t tag) {
-    if (auto it = fds_.find(tag); it != fds_.end()) {
-        const passed_fds f = it->second;
-        fds_.erase(it);
-        return f;
-    }
     // The app sends the fds before it posts the call, so they are queued by now.
     for (;;) {
-        shm::fd_message m{};
-        int got[shm::k_max_passed_fds];
-        bool lost = false;
-        ucred cred{};
-        const ssize_t n =
-            shm::recv_with_fds(ctl_fd_, &m, sizeof m, got, MSG_DONTWAIT, &lost, fd_reaper::close_later, &cred);
-        passed_fds f{got[0], got[1], lost, cred};
-        // SOCK_SEQPACKET delivers empty messages, and one can carry an fd:
-        // n == 0 with an fd is a malformed message (closing the fd), not a
-        // hang-up; found by tests/fuzz/fuzz_segment (each leaked an fd).
-        if (n < 0 || (n == 0 && f.first < 0 && !lost)) return {};
-        if (n == sizeof(shm::wake_message) && f.first < 0 && !lost &&
-            static_cast<std::uint32_t>(m.tag) == shm::k_wake_magic)
-            continue;  // a wake message the worker has not drained yet
-        // An fd_message without fds carries only credentials (a bind's).
-        if (n != sizeof m) {
-            f.close_all();
-            fail("malformed message on the control socket");
-            return {};
+        if (auto it = fds_.find(tag); it != fds_.end()) {
+            const passed_fds f = it->second;
+            fds_.erase(it);
+            return f;
         }
-        if (m.tag == tag) return f;
-        if (fds_.size() >= k_max_unclaimed_fds || !fds_.emplace(m.tag, f).second) {
-            f.close_all();
-            fail("too many unclaimed notify fds");
-            return {};
+        if (!read_control_message()) return {};
+    }
+}
+
+bool session::read_control_message() {
+    if (ctl_fd_ < 0 || !failure_.empty()) return false;
+    shm::fd_message m{};
+    int got[shm::k_max_passed_fds];
+    bool lost = false;
+    ucred cred{};
+    const ssize_t n = shm::recv_with_fds(ctl_fd_, &m, sizeof m, got, MSG_DONTWAIT, &lost, fd_reaper::close_later, &cred);
+    passed_fds f{got[0], got[1], lost, cred};
+    // SOCK_SEQPACKET delivers empty messages, and one can carry an fd:
+    // n == 0 with an fd is a malformed message (closing the fd), not a
+    // hang-up; found by tests/fuzz/fuzz_segment (each leaked an fd).
+    if (n < 0 || (n == 0 && f.first < 0 && !lost)) return false;
+    if (n == sizeof(shm::wake_message) && f.first < 0 && !lost &&
+        static_cast<std::uint32_t>(m.tag) == shm::k_wake_magic)
+        return true;  // a wake message: the worker is awake
+    // An fd_message without fds carries only credentials (a bind's).
+    if (n != sizeof m) {
+        f.close_all();
+        fail("malformed message on the control socket");
+        return false;
+    }
+    for (int* fd : {&f.first, &f.second}) {
+        if (*fd < 0 || is_stream_unix_socket(*fd) || is_inet_udp_socket(*fd)) continue;
+        fd_reaper::close_later(*fd);
+        *fd = -1;
+        f.refused = true;
+    }
+    if (fds_.size() >= k_max_unclaimed_fds || !fds_.emplace(m.tag, f).second) {
+        f.close_all();
+        fail("too many unclaimed notify fds");
+        return false;
+    }
+    return true;
+}
+
+void session::expire_unclaimed() {
+    constexpr unsigned k_max_audits = 50;  // 5 s of publish periods
+    for (auto it = fds_.begin(); it != fds_.end();) {
+        if (++it->second.audits <= k_max_audits) {
+            ++it;
+            continue;
         }
+        it->second.close_all();
+        it = fds_.erase(it);
     }
 }
 
@@ -588,6 +617,9 @@ bool session::audit() {
     if (!failure_.empty()) return false;
     if (detached_) return true;
     reap_holders();
+    // Messages that came while the worker was too busy to sleep: read now.
+    drain_control();
+    expire_unclaimed();
     if (!failure_.empty()) return false;
     if (std::memcmp(&header_copy_, seg_.view().header(), sizeof header_copy_) != 0) {
         fail("the segment header was overwritten");

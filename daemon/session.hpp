@@ -39,8 +39,7 @@ struct app_identity {
     pid_t pid = 0;
     uid_t uid = 0;
     gid_t gid = 0;
-    std::string cmdline;
-    std::time_t attached = 0;
+    std::time_t attached = 0;  // its command line: daemon/cmdline_reader.hpp
 };
 
 struct session_limits {
@@ -139,6 +138,8 @@ private:
         int first = -1, second = -1;
         bool lost = false;  // the app sent them; shuntd, at its fd limit, could not receive them
         ucred cred{0, 0, 0};  // the sender's, checked by the kernel (SCM_CREDENTIALS); pid 0: none
+        bool refused = false;  // an fd of a kind no call takes came, and was closed on arrival
+        unsigned audits = 0;   // audits it has waited through unclaimed
         // Of a kind not checked yet: closed off the lcore (fd_reaper).
         void close_all() {
             fd_reaper::close_later(first);
@@ -147,6 +148,16 @@ private:
         }
     };
     passed_fds take_fds(std::uint64_t tag);
+    // Reads one message of the control connection: a wake message (dropped)
+    // or an fd message, kept in fds_ under its tag. Only fds a call can take
+    // (AF_UNIX stream sockets, IPv4 UDP sockets) are kept; any other (the
+    // control socket itself, which queued here would keep the app's end of
+    // the connection open after the app is gone) is closed at once. false:
+    // nothing to read now, or the session failed.
+    bool read_control_message();
+    // Unclaimed fd messages older than a few seconds go (a call claims its
+    // message at once): none of them keeps a file open for long.
+    void expire_unclaimed();
     engine_socket* live_socket(std::uint32_t id) const;
     bool has_readable(engine_socket& s) const;
     void signal_readable(engine_socket& s, bool new_edge);

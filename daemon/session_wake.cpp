@@ -2,14 +2,8 @@
 // docs/architecture.md): what it adds to the sleep set, the command ring's
 // sleep handshake, and reading the wake messages apps send on their control
 // socket (shm/protocol.hpp wake_message).
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include "base/log.hpp"
-#include "daemon/fd_reaper.hpp"
 #include "daemon/session.hpp"
-#include "shm/fd_passing.hpp"
 
 namespace shunt::daemon {
 
@@ -41,23 +35,9 @@ void session::on_wake() {
 }
 
 void session::drain_control() {
-    if (ctl_fd_ < 0) return;
-    for (int i = 0; i < 64; ++i) {
-        char peek[16];
-        const ssize_t n = recv(ctl_fd_, peek, sizeof peek, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC);
-        // Nothing, or an fd message that take_fd claims with its call.
-        if (n < 0 || n == sizeof(shm::fd_message)) return;
-        if (n == 0) {
-            // A hang-up (the main lcore detaches the session) or an empty message.
-            pollfd p{ctl_fd_, POLLRDHUP, 0};
-            if (::poll(&p, 1, 0) != 0 && (p.revents & (POLLRDHUP | POLLHUP))) return;
-        }
-        shm::wake_message m{};
-        int fd = -1;
-        const ssize_t got = shm::recv_with_fd(ctl_fd_, &m, sizeof m, &fd, MSG_DONTWAIT, fd_reaper::close_later);
-        fd_reaper::close_later(fd);
-        if (got == 0 && fd < 0) continue;  // an empty message: nothing to do
-        if (got != sizeof m || fd >= 0 || m.magic != shm::k_wake_magic) return fail("malformed message on the control socket");
+    // Every message as it comes: none waits in the connection's queue for a
+    // call that may never come (daemon/session.hpp read_control_message).
+    for (int i = 0; i < 64 && read_control_message(); ++i) {
     }
 }
 

@@ -7,6 +7,8 @@
 #include <cstdio>
 
 #include "base/json_writer.hpp"
+#include "daemon/cmdline_reader.hpp"
+#include "base/printable.hpp"
 #include "lwip/init.h"
 
 namespace shunt::daemon {
@@ -318,7 +320,7 @@ std::string apps_json(const daemon_view& v) {
             w.begin_object()
                 .field("pid", static_cast<std::int64_t>(a.who.pid))
                 .field("uid", static_cast<std::int64_t>(a.who.uid))
-                .field("cmdline", a.who.cmdline)
+                .field("cmdline", cmdline_reader::get(a.who.id))
                 .field("session", a.who.id)
                 .field("attached", static_cast<std::int64_t>(a.who.attached))
                 .field("worker", std::uint64_t{r.lcore})
@@ -346,9 +348,11 @@ std::string admin_reply(const daemon_view& v, const std::string& request) {
         w.begin_object().field("reset", v.baseline != nullptr).end_object();
         return w.str();
     }
+    // The request echoed as printable ASCII: a reply is JSON, so UTF-8
+    // (RFC 8259), whatever bytes the client sent (found by tests/fuzz/fuzz_admin).
     json_writer w;
     w.begin_object()
-        .field("error", "unknown request '" + request + "' (status, stats, apps, sockets, reset)")
+        .field("error", "unknown request '" + printable(request) + "' (status, stats, apps, sockets, reset)")
         .end_object();
     return w.str();
 }

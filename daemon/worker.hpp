@@ -28,6 +28,7 @@
 
 #include "daemon/nap_policy.hpp"
 #include "daemon/session.hpp"
+#include "daemon/session_host.hpp"
 #include "daemon/wake_set.hpp"
 
 #include "stack/lwip_stats.hpp"
@@ -52,7 +53,7 @@ struct worker_report {
     std::vector<session_report> apps;
 };
 
-class worker {
+class worker final : public session_host {
 public:
     // `wake` holds what ends this worker's sleeps; the port's RX wake-up (if
     // any) is added to it here.
@@ -80,8 +81,8 @@ public:
     std::optional<std::vector<socket_report>> sockets(unsigned timeout_ms);
 
     // Main lcore: hand an attached app to the worker / tell it the app hung up.
-    void adopt(std::unique_ptr<session> s);
-    void detach(std::uint64_t session_id);
+    void adopt(std::unique_ptr<session> s) override;
+    void detach(std::uint64_t session_id) override;
 
 private:
     void run();

@@ -33,6 +33,7 @@ fake_app::fake_app(const options& o) {
     int pair[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) throw std::runtime_error("socketpair");
     ctl_app_ = pair[0];
+    ctl_daemon_ = pair[1];
     daemon::app_identity who;
     who.id = next_session++;
     who.pid = getpid();
@@ -51,7 +52,7 @@ fake_app::~fake_app() {
         netif_poll_all();
         sys_check_timeouts();
     }
-    ::close(ctl_app_);
+    if (ctl_app_ >= 0) ::close(ctl_app_);
 }
 
 double fake_app::now() {

@@ -91,11 +91,20 @@ public:
     unsigned wakes_sent() const { return wakes_sent_; }
     // The app's end of the control connection (tests send odd messages on it).
     int control_fd() const { return ctl_app_; }
+    // shuntd's end (the session's; valid while it lives): where the main
+    // lcore would see the app hang up.
+    int daemon_control_fd() const { return ctl_daemon_; }
+    // The app exits: its end of the control connection closes.
+    void hang_up() {
+        if (ctl_app_ >= 0) ::close(ctl_app_);
+        ctl_app_ = -1;
+    }
 
 private:
     std::unique_ptr<daemon::session> session_;
     shm::segment_view view_;
     int ctl_app_ = -1;  // the app's end of the control connection
+    int ctl_daemon_ = -1;
     std::uint32_t next_slot_ = 0;
     bool alive_ = true;
     unsigned wakes_sent_ = 0;

@@ -6,15 +6,12 @@
 //
 //   fuzz_segment [libFuzzer flags] [CORPUS...]
 //   fuzz_segment --write-seeds DIR    writes the seed programs and exits
-#include <dirent.h>
-#include <unistd.h>
-
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 #include "daemon/fd_reaper.hpp"
+#include "tests/fuzz/fuzz_checks.hpp"
 #include "tests/fuzz/fuzz_input.hpp"
 #include "tests/fuzz/lwip_env.hpp"
 #include "tests/fuzz/segment_ops.hpp"
@@ -22,39 +19,6 @@
 namespace shunt::fuzz {
 int write_segment_seeds(const char* dir);
 }
-
-namespace {
-
-int open_fds() {
-    DIR* d = opendir("/proc/self/fd");
-    if (!d) return -1;
-    int n = 0;
-    while (readdir(d)) ++n;
-    closedir(d);
-    return n;
-}
-
-// Every input releases every fd it opened (the daemon's notify and control
-// ends, the memfd, the app's ends): counted before and after each input,
-// which opens nothing of libFuzzer's own meanwhile.
-void check_fds(int before) {
-    const int after = open_fds();
-    if (after != before) {
-        std::fprintf(stderr, "fuzz_segment: %d fds open after the input, %d before: an fd leaks\n", after, before);
-        if (DIR* d = opendir("/proc/self/fd")) {
-            while (const dirent* e = readdir(d)) {
-                char path[64], target[256] = {};
-                std::snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
-                if (readlink(path, target, sizeof target - 1) > 0)
-                    std::fprintf(stderr, "fuzz_segment:   fd %s -> %s\n", e->d_name, target);
-            }
-            closedir(d);
-        }
-        std::abort();
-    }
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
     for (int i = 1; i + 1 < *argc; ++i)
@@ -64,7 +28,9 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const int fds = open_fds();
+    // Every input releases every fd it opened (the daemon's notify and
+    // control ends, the memfd, the app's ends).
+    const int fds = shunt::fuzz::open_fds();
     shunt::fuzz::lwip_begin_input();
     {
         shunt::fuzz::input_reader in(data, size);
@@ -72,6 +38,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     shunt::fuzz::lwip_end_input();
     shunt::daemon::fd_reaper::settle();  // the fds shuntd hands its reaper are closed by now
-    check_fds(fds);
+    shunt::fuzz::check_fds("fuzz_segment", fds);
     return 0;
 }

@@ -4,12 +4,11 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-#include <cstdio>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "shm/protocol.hpp"
+#include "tests/fuzz/seed_files.hpp"
 #include "tests/fuzz/segment_ops.hpp"
 
 namespace shunt::fuzz {
@@ -41,8 +40,8 @@ segment_program tcp_pair(std::uint8_t config = 0) {
     return p;
 }
 
-std::vector<std::pair<std::string, std::vector<std::uint8_t>>> programs() {
-    std::vector<std::pair<std::string, std::vector<std::uint8_t>>> out;
+named_inputs programs() {
+    named_inputs out;
 
     {  // open, bind, listen; open, connect to it; accept; bytes both ways; close
         auto p = tcp_pair();
@@ -156,17 +155,6 @@ std::vector<std::pair<std::string, std::vector<std::uint8_t>>> programs() {
 
 }  // namespace
 
-int write_segment_seeds(const char* dir) {
-    for (const auto& [name, bytes] : programs()) {
-        const std::string path = std::string(dir) + "/" + name;
-        std::ofstream f(path, std::ios::binary | std::ios::trunc);
-        f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-        if (!f) {
-            std::fprintf(stderr, "fuzz_segment: cannot write %s\n", path.c_str());
-            return 1;
-        }
-    }
-    return 0;
-}
+int write_segment_seeds(const char* dir) { return write_seed_files("fuzz_segment", dir, programs()); }
 
 }  // namespace shunt::fuzz
