@@ -60,6 +60,10 @@ struct session_report {
     std::uint64_t rx_clears = 0;
 };
 
+// An fd's kind, asked of the kernel (getsockopt: never waits, whatever the fd).
+bool is_stream_unix_socket(int fd);
+bool is_inet_udp_socket(int fd);
+
 class session {
 public:
     session(app_identity who, app_segment seg, int ctl_fd, session_limits limits);

@@ -1,7 +1,7 @@
 // The session's part in the worker's sleep (daemon/wake_set.hpp,
-// docs/architecture.md): what it adds to the sleep set, the command ring's
-// sleep handshake, and reading the wake messages apps send on their control
-// socket (shm/protocol.hpp wake_message).
+// docs/architecture.md): what it adds to the sleep set and the command
+// ring's sleep handshake. The wake messages apps send on their control
+// socket are read with the rest of it (daemon/session_control.cpp).
 #include "base/log.hpp"
 #include "daemon/session.hpp"
 
@@ -34,11 +34,5 @@ void session::on_wake() {
     drain_control();
 }
 
-void session::drain_control() {
-    // Every message as it comes: none waits in the connection's queue for a
-    // call that may never come (daemon/session.hpp read_control_message).
-    for (int i = 0; i < 64 && read_control_message(); ++i) {
-    }
-}
 
 }  // namespace shunt::daemon
