@@ -364,10 +364,13 @@ shm::completion channel::call(shm::command cmd, int fd_to_send, int fd2, bool cr
     if (fd_to_send >= 0 || creds) {
         const shm::fd_message m{cmd.tag};
         const int fds[shm::k_max_passed_fds] = {fd_to_send, fd2};
-        const ucred me{static_cast<pid_t>(shm::sys::raw(SYS_getpid)), static_cast<uid_t>(shm::sys::raw(SYS_geteuid)),
+        // Asked now (three system calls), as they may have changed since.
+        ucred me{};
+        if (creds)
+            me = ucred{static_cast<pid_t>(shm::sys::raw(SYS_getpid)), static_cast<uid_t>(shm::sys::raw(SYS_geteuid)),
                        static_cast<gid_t>(shm::sys::raw(SYS_getegid))};
         const int nfds = fd_to_send < 0 ? 0 : fd2 >= 0 ? 2 : 1;
-        if (shm::send_with_fds(ctl_, &m, sizeof m, fds, nfds, 0, &me) != 0) {
+        if (shm::send_with_fds(ctl_, &m, sizeof m, fds, nfds, 0, creds ? &me : nullptr) != 0) {
             slot->state.store(shm::call_free, std::memory_order_release);
             return fail;
         }

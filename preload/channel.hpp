@@ -47,11 +47,12 @@ public:
     // Runs one call: claims a slot, passes `fd_to_send` (if >= 0, and
     // `fd2` after it if >= 0) tagged with the call, posts cmd and sleeps
     // until the daemon completes it. Returns the completion; result < 0 is
-    // -errno. -ECONNRESET if the daemon is gone. The fds go with this
+    // -errno. -ECONNRESET if the daemon is gone. `creds`: with this
     // process's credentials as they are now (its pid, effective uid and
-    // gid: SCM_CREDENTIALS), which shuntd checks when they matter (the
-    // owner of a new socket); `creds` sends them without fds (a bind, whose
-    // privilege shuntd checks: daemon/peer_privilege.hpp).
+    // gid: SCM_CREDENTIALS), with the fds or alone, for the calls where
+    // shuntd checks them (an open: the new socket's owner; a bind: its
+    // privilege, daemon/peer_privilege.hpp). Other messages carry what the
+    // kernel attaches (shuntd sets SO_PASSCRED): the pid and real ids.
     shm::completion call(shm::command cmd, int fd_to_send = -1, int fd2 = -1, bool creds = false);
     // A doorbell (tx_ready, rx_space, ...) for socket id.
     void ring(shm::ring_kind k, std::uint32_t sock);

@@ -97,7 +97,7 @@ result<accel_socket*> open_in_daemon(int fd, int type, int* notify) {
     c.a = dgram ? SOCK_DGRAM : SOCK_STREAM;
     c.b = fd;
     // Both ends: shuntd signals on its own and clears readability on ours.
-    const shm::completion cpl = ch->call(c, pair[1], pair[0]);
+    const shm::completion cpl = ch->call(c, pair[1], pair[0], true);  // the opener's euid owns it
     shm::sys::close(pair[1]);
     if (cpl.result < 0) {
         shm::sys::close(pair[0]);
