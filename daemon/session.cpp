@@ -303,11 +303,8 @@ void session::close_socket(engine_socket& s, bool abort) {
 // (whose close never waits) or the session fails.
 void session::hold(const shm::command& c, shm::completion& r) {
     passed_fds fds = take_fds(c.tag);
-    if (fds.refused || (fds.first >= 0 && !is_stream_unix_socket(fds.first))) {
-        fds.close_all();
-        return fail("the holder fd for tag " + std::to_string(c.tag) + " is not a unix stream socket");
-    }
-    if (fds.second >= 0 && !is_stream_unix_socket(fds.second)) {
+    if (fds.refused || (fds.first >= 0 && !is_stream_unix_socket(fds.first)) ||
+        (fds.second >= 0 && !is_stream_unix_socket(fds.second))) {
         fds.close_all();
         return fail("the holder fd for tag " + std::to_string(c.tag) + " is not a unix stream socket");
     }
