@@ -66,7 +66,7 @@ std::string format_ipv4(std::uint32_t host_order) {
 
 bool is_setting(const std::string& key) {
     static const std::set<std::string> k_keys = {
-        "port", "addr", "address", "gateway", "mtu", "workers", "mbufs", "socket-buffer", "app-sockets", "app-memory", "max-apps", "max-apps-per-user", "memory",
+        "port", "addr", "address", "gateway", "mtu", "workers", "mbufs", "socket-buffer", "app-sockets", "app-memory", "app-stack-memory", "user-stack-memory", "max-apps", "max-apps-per-user", "memory",
         "idle-sleep", "poll-mode", "control", "admin", "socket-owner", "socket-group", "admin-owner", "admin-group", "control-mode",
         "admin-mode", "log-level", "log", "huge", "file-prefix"};
     return k_keys.count(key) != 0;
@@ -118,6 +118,8 @@ result<void> apply_setting(daemon_config& cfg, const std::string& key, const std
     if (key == "socket-buffer") return number(4096, 64u << 20, cfg.socket_buffer);
     if (key == "app-sockets") return number(1, 1u << 20, cfg.app_sockets);
     if (key == "app-memory") return number(0, 1u << 20, cfg.app_memory_mb);
+    if (key == "app-stack-memory") return number(0, 1u << 20, cfg.app_stack_memory_mb);
+    if (key == "user-stack-memory") return number(0, 1u << 20, cfg.user_stack_memory_mb);
     if (key == "max-apps") return number(1, 65536, cfg.max_apps);
     if (key == "max-apps-per-user") return number(1, 65536, cfg.max_apps_per_user);
     if (key == "memory") return number(64, 1u << 20, cfg.memory_mb);

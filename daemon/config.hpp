@@ -37,6 +37,10 @@ struct daemon_config {
     unsigned socket_buffer = 256 * 1024;  // each direction's ring per app socket (rounded up to a power of two)
     unsigned app_sockets = 16384;         // accelerated sockets per app process (more: EMFILE)
     unsigned app_memory_mb = 0;           // socket-ring memory per app in use at once (0: no cap; more: ENOBUFS)
+    // lwIP heap held for one app's TCP sockets, and for all of one user's
+    // apps (daemon/stack_memory.hpp; 0: no cap).
+    unsigned app_stack_memory_mb = 64;
+    unsigned user_stack_memory_mb = 128;
     unsigned max_apps = 256;              // attached app processes
     unsigned max_apps_per_user = 64;      // of them, one user's (root is not counted against it)
     std::string control_path = "/run/shunt/control.sock";

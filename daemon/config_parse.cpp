@@ -43,6 +43,11 @@ Engine:
   --app-sockets N        accelerated sockets per app process; beyond: EMFILE (default 16384)
   --app-memory MB        socket-ring memory one app may use at once; beyond:
                          ENOBUFS (default 0: no cap)
+  --app-stack-memory MB  lwIP memory one app's TCP sockets may hold (received
+                         bytes not yet in their rings, sent bytes not yet
+                         acknowledged); beyond, their segments are dropped
+                         and their sends wait (default 64; 0: no cap)
+  --user-stack-memory MB the same for all of one user's apps (default 128)
   --max-apps N           app processes attached at once (default 256)
   --max-apps-per-user N  of them, one user's (root's are not counted) (default 64)
   --poll-mode MODE       busy (poll without pause), interrupt (sleep when idle

@@ -43,7 +43,8 @@ void reply_error(int fd, int status) {
 control_server::control_server(unix_listener l, const daemon_config& cfg, session_host& host,
                                std::vector<shm::served_route> routes)
     : listener_(std::move(l)), cfg_(cfg), host_(host), routes_(std::move(routes)),
-      unprivileged_port_start_(read_unprivileged_port_start()) {}
+      unprivileged_port_start_(read_unprivileged_port_start()),
+      stack_memory_(std::uint64_t{cfg.app_stack_memory_mb} << 20, std::uint64_t{cfg.user_stack_memory_mb} << 20) {}
 
 result<std::unique_ptr<control_server>> control_server::open(const daemon_config& cfg, session_host& host,
                                                              std::vector<shm::served_route> routes) {
@@ -176,7 +177,8 @@ void control_server::on_pending(int fd) {
     }
     const uid_t who_uid = cred->uid;
     app_identity who{id, cred->pid, cred->uid, cred->gid, std::time(nullptr)};
-    session_limits lim{cfg_.app_sockets, std::uint64_t{cfg_.app_memory_mb} << 20, unprivileged_port_start_};
+    session_limits lim{cfg_.app_sockets, std::uint64_t{cfg_.app_memory_mb} << 20, unprivileged_port_start_,
+                       stack_memory_.for_app(who.uid)};
     SHUNT_LOG_INFO("app pid %d uid %u attached (session %llu)", who.pid, who.uid, static_cast<unsigned long long>(id));
     // Its command line is read off this lcore, and logged when read.
     cmdline_reader::request(id, who.pid);

@@ -24,6 +24,7 @@
 
 #include "daemon/config.hpp"
 #include "daemon/session_host.hpp"
+#include "daemon/stack_memory.hpp"
 #include "daemon/unix_listener.hpp"
 #include "shm/segment.hpp"
 
@@ -67,6 +68,7 @@ private:
     std::map<int, attached_app> attached_;       // fd -> its session
     std::uint64_t next_session_ = 1;
     std::uint16_t unprivileged_port_start_ = 1024;
+    stack_memory_registry stack_memory_;  // each app's budget of lwIP's heap, and its user's
 };
 
 }  // namespace shunt::daemon

@@ -44,6 +44,14 @@ struct engine_socket {
     // Received chains the ring had no room for, oldest first. Kept apart (never
     // pbuf_cat'ed): a pbuf's tot_len is 16 bits and the backlog can be a window.
     std::deque<pbuf*> rx_pending;
+    // What it holds of lwIP's heap, as charged to its app's account
+    // (daemon/stack_memory.hpp): bytes in rx_pending, and bytes written
+    // into lwIP and not yet acknowledged.
+    std::uint64_t heap_rx = 0, heap_tx = 0;
+    // The receive window it was promised (daemon/stack_memory.hpp): held
+    // bytes plus lwIP's rcv_wnd; 0 before the connection is up.
+    std::uint32_t rcv_window = 0;
+    bool stack_memory_wait = false;  // TCP: on the session's list of sends stopped at the budget
 
     bool dgram = false;          // UDP: the rings carry datagram records (shm/datagram.hpp)
     bool tx_retry = false;       // UDP: the send ring stopped on ERR_MEM or its budget; the session retries

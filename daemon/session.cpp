@@ -25,6 +25,7 @@ session::session(app_identity who, app_segment seg, int ctl_fd, session_limits l
     : who_(std::move(who)), seg_(std::move(seg)), ctl_fd_(ctl_fd), limits_(limits),
       ring_(seg_.view().ring_consumer()), holders_(seg_.view().geometry().max_sockets) {
     std::memcpy(&header_copy_, seg_.view().header(), sizeof header_copy_);
+    if (!limits_.stack_memory) limits_.stack_memory = std::make_shared<stack_memory_account>(0);
     // Every message the app sends from now on carries its credentials as
     // they are when it sends it (the kernel's, or what it may claim).
     const int on = 1;
@@ -99,6 +100,7 @@ void session::fail(std::string why) {
 bool session::poll(unsigned budget, unsigned* served) {
     if (detached_) return true;  // the app is gone: only lwIP's callbacks run
     if (!tx_retry_.empty()) retry_tx();
+    if (!stack_memory_waiters_.empty()) retry_stack_memory_waiters();
     if (kernel_sockets_) pump_kernel_sockets();
     std::uint64_t v;
     while (failure_.empty() && budget-- && ring_.pop(&v)) {
@@ -348,6 +350,29 @@ void session::retry_tx() {
     }
 }
 
+void session::wait_for_stack_memory(engine_socket& s) {
+    if (s.stack_memory_wait) return;
+    stack_memory().count_stall();
+    s.stack_memory_wait = true;
+    stack_memory_waiters_.push_back(s.id);
+}
+
+// TCP sockets whose send stopped at the budget (tcp_pull_tx), once the
+// account (or its user's) has room again: acknowledgements, reads or
+// another app's orphans letting go.
+void session::retry_stack_memory_waiters() {
+    if (stack_memory().room() == 0) return;
+    std::vector<std::uint32_t> ids;
+    ids.swap(stack_memory_waiters_);
+    for (std::uint32_t id : ids) {
+        engine_socket* s = socket_by_id(id);
+        if (!s || !s->stack_memory_wait) continue;
+        s->stack_memory_wait = false;
+        // tcp_drive_tx may free s (a closing socket whose ring drained).
+        if (!tcp_drive_tx(*s)) return fail("corrupt send ring on socket " + std::to_string(id));
+    }
+}
+
 void session::on_doorbell(shm::ring_kind k, std::uint32_t id) {
     engine_socket* s = socket_by_id(id);
     if (id >= sockets_.size()) return fail("doorbell for socket " + std::to_string(id) + " out of range");
@@ -527,6 +552,10 @@ engine_socket* session::alloc_socket() {
 
 void session::free_socket(engine_socket& s) {
     const std::uint32_t id = s.id;
+    // Whatever it still held is let go with it (its pcb is gone, or an
+    // orphan carries its charge: daemon/tcp_socket.cpp).
+    stack_memory().charge(-static_cast<std::int64_t>(s.heap_rx + s.heap_tx));
+    stack_memory().promise(-static_cast<std::int64_t>(s.rcv_window));
     detach_kernel_socket(s);
     notify_release(s, false);
     s.sh->status.store(0, std::memory_order_release);
@@ -577,6 +606,12 @@ session_report session::report() const {
     r.syscall_patched = a->syscall_patched.load(std::memory_order_relaxed);
     r.rx_clears = cleared_for_app_;
     r.syscall_skipped = a->syscall_skipped.load(std::memory_order_relaxed);
+    const stack_memory_account& m = *limits_.stack_memory;
+    r.stack_bytes = m.held();
+    r.stack_limit = m.limit();
+    r.stack_drops = m.drops();
+    r.stack_stalls = m.stalls();
+    r.user_stack_bytes = m.parent() ? m.parent()->held() : m.held();
     return r;
 }
 

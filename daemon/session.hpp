@@ -29,6 +29,7 @@
 #include "daemon/app_segment.hpp"
 #include "daemon/fd_reaper.hpp"
 #include "daemon/socket_holders.hpp"
+#include "daemon/stack_memory.hpp"
 #include "daemon/tcp_socket.hpp"
 #include "daemon/wake_set.hpp"
 
@@ -46,6 +47,9 @@ struct session_limits {
     std::uint32_t max_sockets = 0;
     std::uint64_t max_memory = 0;  // bytes of socket rings in use
     std::uint16_t unprivileged_port_start = 1024;
+    // Its budget of lwIP's heap, and its user's (daemon/stack_memory.hpp);
+    // none: an account without a cap.
+    std::shared_ptr<stack_memory_account> stack_memory;
 };
 
 struct session_report {
@@ -58,6 +62,10 @@ struct session_report {
     // Readabilities the app left to the worker to clear (clear_rx) and the
     // worker cleared: each is a system call the app did not make.
     std::uint64_t rx_clears = 0;
+    // Its lwIP heap (daemon/stack_memory.hpp): held now, its cap (0: none),
+    // segments dropped and sends stopped for it; its user's, held now.
+    std::uint64_t stack_bytes = 0, stack_limit = 0, stack_drops = 0, stack_stalls = 0;
+    std::uint64_t user_stack_bytes = 0;
 };
 
 // An fd's kind, asked of the kernel (getsockopt: never waits, whatever the fd).
@@ -117,6 +125,11 @@ public:
     void mark(engine_socket& s, std::uint8_t bits);
     void fail(std::string why);
     engine_socket* socket_by_id(std::uint32_t id) const;
+    stack_memory_account& stack_memory() { return *limits_.stack_memory; }
+    std::shared_ptr<stack_memory_account> stack_memory_share() const { return limits_.stack_memory; }
+    // A TCP socket whose send stopped at the budget: pulled again once the
+    // account has room (the next loop that finds it so).
+    void wait_for_stack_memory(engine_socket& s);
 
 private:
     void on_call(std::uint32_t slot);
@@ -135,6 +148,7 @@ private:
     void reap_holders();
     void drain_control();
     void retry_tx();
+    void retry_stack_memory_waiters();
     void on_doorbell(shm::ring_kind k, std::uint32_t id);
     // The fds an fd_message passed (shm/protocol.hpp): the daemon's end of a
     // notify pair (or a kernel socket) first, the app's end second (-1 if none).
@@ -186,6 +200,7 @@ private:
     std::uint64_t cleared_for_app_ = 0;  // readabilities the app left to the worker and it cleared
     std::vector<std::uint32_t> flush_list_;
     std::vector<std::uint32_t> tx_retry_;  // UDP sockets to pull again next loop
+    std::vector<std::uint32_t> stack_memory_waiters_;  // TCP sockets whose send stopped at the budget
     // UDP sockets on 0.0.0.0 on both stacks: an epoll set of the apps' kernel
     // sockets (created with the first), polled without waiting every loop.
     int kernel_ep_ = -1;

@@ -330,6 +330,11 @@ std::string apps_json(const daemon_view& v) {
                 .field("syscall_sites_patched", std::uint64_t{a.syscall_patched})
                 .field("syscall_sites_skipped", std::uint64_t{a.syscall_skipped})
                 .field("rx_clears_by_worker", a.rx_clears)
+                .field("stack_bytes", a.stack_bytes)
+                .field("stack_limit", a.stack_limit)
+                .field("stack_drops", a.stack_drops)
+                .field("stack_stalls", a.stack_stalls)
+                .field("user_stack_bytes", a.user_stack_bytes)
                 .end_object();
         }
     }

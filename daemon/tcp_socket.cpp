@@ -16,6 +16,7 @@
 #include "daemon/session.hpp"
 #include "shm/fence.hpp"
 #include "shm/notify.hpp"
+#include "stack/tcp_rx_admit.hpp"
 #include "lwip/netif.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
@@ -38,9 +39,127 @@ void detach(tcp_pcb* pcb) {
     tcp_poll(pcb, nullptr, 0);
 }
 
+// The socket's app account (daemon/stack_memory.hpp) follows what it holds.
+void charge_rx(engine_socket& s, std::int64_t delta) {
+    s.heap_rx = static_cast<std::uint64_t>(static_cast<std::int64_t>(s.heap_rx) + delta);
+    s.owner->stack_memory().charge(delta);
+}
+
+// Written bytes lwIP holds (unsent and unacknowledged): snd_buf, not
+// tcp_sndbuf(), which clamps to 16 bits under window scaling.
+std::uint64_t lwip_tx_held(const tcp_pcb* pcb) { return TCP_SND_BUF - pcb->snd_buf; }
+
+void charge_tx(engine_socket& s) {
+    const std::uint64_t now = s.pcb && !s.listener ? lwip_tx_held(s.pcb) : 0;
+    if (now == s.heap_tx) return;
+    s.owner->stack_memory().charge(static_cast<std::int64_t>(now) - static_cast<std::int64_t>(s.heap_tx));
+    s.heap_tx = now;
+}
+
+// A connection's receive window starts as its SYN or SYN-ACK announced it
+// (never scaled, so at most 64 KiB, though lwIP opens TCP_WND once window
+// scaling is agreed) and is promised from the app's budget
+// (daemon/stack_memory.hpp); grow_window widens it.
+void start_window(engine_socket& s) {
+    tcp_pcb* pcb = s.pcb;
+    const tcpwnd_size_t first = TCPWND_MIN16(TCP_WND);
+    if (pcb->rcv_wnd > first) {
+        pcb->rcv_wnd = pcb->rcv_ann_wnd = first;
+        pcb->rcv_ann_right_edge = pcb->rcv_nxt + first;  // what the peer was told
+    }
+    s.rcv_window = pcb->rcv_wnd;
+    s.owner->stack_memory().promise(s.rcv_window);
+}
+
+// `moved` bytes went into the app's ring (and back into the window): the
+// window grows by as much, up to lwIP's largest, while the app's budget can
+// promise it (Linux's receive-buffer autotuning, below tcp_mem's pressure).
+void grow_window(engine_socket& s, std::uint64_t moved) {
+    if (!s.pcb || s.rcv_window == 0) return;
+    const std::uint64_t most = TCP_WND_MAX(s.pcb);
+    if (s.rcv_window >= most) return;
+    stack_memory_account& m = s.owner->stack_memory();
+    std::uint64_t grant = std::min({moved, most - s.rcv_window, m.window_room()});
+    if (grant == 0) return;
+    m.promise(static_cast<std::int64_t>(grant));
+    s.rcv_window += static_cast<std::uint32_t>(grant);
+    while (grant > 0) {
+        const u16_t step = static_cast<u16_t>(std::min<std::uint64_t>(grant, 0xffff));
+        tcp_recved(s.pcb, step);
+        grant -= step;
+    }
+}
+
+// The pcb is gone or no longer the socket's: its window is no promise now.
+void end_window(engine_socket& s) {
+    s.owner->stack_memory().promise(-static_cast<std::int64_t>(s.rcv_window));
+    s.rcv_window = 0;
+}
+
 void free_pending(engine_socket& s) {
     for (pbuf* p : s.rx_pending) pbuf_free(p);
     s.rx_pending.clear();
+    charge_rx(s, -static_cast<std::int64_t>(s.heap_rx));
+}
+
+// A connection the app let go of (closed, or left to lwIP in CLOSING) whose
+// written bytes are not all acknowledged yet: they stay charged to the
+// app's account (and its user's) until they are, or the connection dies,
+// as Linux's orphaned sockets stay charged to tcp_mem. The account outlives
+// the app's session if need be (shared_ptr).
+struct orphan {
+    std::shared_ptr<stack_memory_account> account;
+    std::uint64_t held;
+};
+
+void orphan_forget(tcp_pcb* pcb) {
+    tcp_arg(pcb, nullptr);
+    tcp_sent(pcb, nullptr);
+    tcp_err(pcb, nullptr);
+}
+
+err_t on_orphan_sent(void* arg, tcp_pcb* pcb, u16_t) {
+    auto* o = static_cast<orphan*>(arg);
+    if (!o) return ERR_OK;
+    const std::uint64_t now = lwip_tx_held(pcb);
+    o->account->charge(static_cast<std::int64_t>(now) - static_cast<std::int64_t>(o->held));
+    o->held = now;
+    if (now == 0) {
+        orphan_forget(pcb);
+        delete o;
+    }
+    return ERR_OK;
+}
+
+// lwIP freed the pcb (reset, timeout, LAST_ACK done, killed for memory).
+void on_orphan_err(void* arg, err_t) {
+    auto* o = static_cast<orphan*>(arg);
+    if (!o) return;
+    o->account->charge(-static_cast<std::int64_t>(o->held));
+    delete o;
+}
+
+// Called with the socket's callbacks already detached and before any
+// tcp_close of `pcb`: hands what the socket holds of lwIP's send memory to
+// an orphan if lwIP will keep the pcb (and tell its callbacks when it goes),
+// else lets go of it. Afterwards the socket holds nothing (heap_tx 0).
+void orphan_charge(engine_socket& s, tcp_pcb* pcb) {
+    const std::uint64_t held = pcb->state == LISTEN ? 0 : lwip_tx_held(pcb);
+    // Freed by lwIP without a callback: at once by tcp_close (CLOSED and
+    // SYN_SENT; ESTABLISHED or CLOSE_WAIT with received bytes not taken,
+    // which it resets: tcp_close_shutdown), or at TIME_WAIT's end (nothing
+    // is unacknowledged there).
+    const bool reset_by_close = (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT) &&
+                                (pcb->refused_data != nullptr || pcb->rcv_wnd != TCP_WND_MAX(pcb));
+    const bool kept = pcb->state != CLOSED && pcb->state != SYN_SENT && pcb->state != LISTEN &&
+                      pcb->state != TIME_WAIT && !reset_by_close;
+    stack_memory_account& account = s.owner->stack_memory();
+    account.charge(static_cast<std::int64_t>(kept ? held : 0) - static_cast<std::int64_t>(s.heap_tx));
+    s.heap_tx = 0;
+    if (!kept || held == 0) return;
+    tcp_arg(pcb, new orphan{s.owner->stack_memory_share(), held});
+    tcp_sent(pcb, on_orphan_sent);
+    tcp_err(pcb, on_orphan_err);
 }
 
 }  // namespace
@@ -57,7 +176,23 @@ err_t on_poll(void* arg, tcp_pcb* pcb);
 // lwIP's poll timer period for on_poll, in TCP coarse ticks (500 ms).
 constexpr u8_t k_poll_ticks = 2;
 
+// lwIP asks before it takes a segment's data (stack/tcp_rx_admit.hpp):
+// beyond the app's budget of lwIP's heap, a socket's segments are dropped
+// before they are acknowledged (daemon/stack_memory.hpp), except the next
+// in-order one of a socket that holds nothing, so every socket moves.
+std::uint8_t rx_admit(tcp_pcb* pcb, std::uint32_t seqno, std::uint16_t len) {
+    if (pcb->state == LISTEN || pcb->recv != on_recv) return 1;  // not an app's socket
+    auto* s = static_cast<engine_socket*>(pcb->callback_arg);
+    if (!s || s->closing) return 1;  // dropped on arrival (on_recv)
+    if (s->rx_pending.empty() && TCP_SEQ_LEQ(seqno, pcb->rcv_nxt)) return 1;
+    stack_memory_account& m = s->owner->stack_memory();
+    if (m.room() >= len) return 1;
+    m.count_drop();
+    return 0;
+}
+
 void attach(engine_socket& s, tcp_pcb* pcb) {
+    shunt_tcp_rx_admit = rx_admit;
     s.pcb = pcb;
     tcp_arg(pcb, &s);
     tcp_recv(pcb, on_recv);
@@ -84,6 +219,8 @@ void remember_names(engine_socket& s) {
 void release_pcb(engine_socket& s) {
     remember_names(s);
     detach(s.pcb);
+    end_window(s);
+    orphan_charge(s, s.pcb);
     s.pcb = nullptr;
 }
 
@@ -94,7 +231,12 @@ bool finish_close(engine_socket& s) {
     tcp_pcb* pcb = s.pcb;
     detach(pcb);
     s.pcb = nullptr;
+    // Every byte received was taken: lwIP's window is then whole again
+    // (tcp_close resets a connection whose window is not: bytes unread).
+    if (s.rcv_window && s.rx_pending.empty() && pcb->rcv_wnd == s.rcv_window) pcb->rcv_wnd = TCP_WND_MAX(pcb);
+    end_window(s);
     free_pending(s);
+    orphan_charge(s, pcb);  // before tcp_close, which may free the pcb
     // lwIP retries a FIN it had no memory for from its timer (TF_CLOSEPEND),
     // and from here on it owns the pcb through FIN_WAIT and TIME_WAIT.
     (void)tcp_close(pcb);
@@ -124,6 +266,7 @@ err_t on_recv(void* arg, tcp_pcb* pcb, pbuf* p, err_t err) {
         if (pcb->state == TIME_WAIT || pcb->state == CLOSING) release_pcb(*s);
     } else {
         s->rx_pending.push_back(p);
+        charge_rx(*s, p->tot_len);
     }
     if (!tcp_push_rx(*s)) s->owner->fail("corrupt receive ring on socket " + std::to_string(s->id));
     return ERR_OK;
@@ -140,6 +283,8 @@ void on_err(void* arg, err_t err) {
     auto* s = static_cast<engine_socket*>(arg);
     if (!s) return;
     s->pcb = nullptr;
+    charge_tx(*s);  // lwIP let go of everything the pcb held
+    end_window(*s);
     if (err == ERR_CLSD) {
         // A normal close completed (LAST_ACK acknowledged): nothing failed.
         if (s->closing) s->owner->free_socket(*s);
@@ -166,6 +311,7 @@ err_t on_connected(void* arg, tcp_pcb*, err_t) {
     if (!s) return ERR_OK;
     s->connecting = false;
     s->connected = true;
+    start_window(*s);
     publish_status(*s, shm::st_connected);
     // The app made its fd unwritable when it opened the socket; now it may write.
     s->sh->tx_blocked.store(0, std::memory_order_relaxed);
@@ -193,6 +339,7 @@ err_t on_accept(void* arg, tcp_pcb* newpcb, err_t err) {
     s->reuseport = l->reuseport;
     s->uid = l->uid;
     s->connected = true;
+    start_window(*s);
     publish_status(*s, shm::st_connected);
     l->accept_queue.push_back(s->id);
     l->sh->accept_ready.store(static_cast<std::uint32_t>(l->accept_queue.size()), std::memory_order_release);
@@ -470,6 +617,8 @@ void tcp_reset(engine_socket& s) {
     if (!s.pcb) return;
     tcp_pcb* p = s.pcb;
     s.pcb = nullptr;
+    charge_tx(s);  // the abort frees whatever lwIP held
+    end_window(s);
     detach(p);
     if (p->state == LISTEN) tcp_close(p);
     else tcp_abort(p);  // RST to the peer
@@ -492,9 +641,16 @@ bool tcp_pull_tx(engine_socket& s) {
         if (avail == 0) break;
         const u16_t room = tcp_sndbuf(s.pcb);
         if (room == 0 || tcp_sndqueuelen(s.pcb) >= TCP_SND_QUEUELEN) break;
+        // The app's budget of lwIP's heap (daemon/stack_memory.hpp): at
+        // it, its bytes wait in its ring until acknowledgements free some.
+        const std::uint64_t budget = s.owner->stack_memory().room();
+        if (budget == 0) {
+            s.owner->wait_for_stack_memory(s);
+            break;
+        }
         const std::uint8_t* p;
         std::size_t n = s.tx.contiguous(static_cast<std::size_t>(avail), &p);
-        n = std::min<std::size_t>(n, room);
+        n = std::min<std::size_t>({n, room, budget});
         const bool more = n < static_cast<std::size_t>(avail);
         // COPY: the ring bytes are free for the app as soon as lwIP has them.
         const err_t e = tcp_write(s.pcb, p, static_cast<u16_t>(n),
@@ -502,10 +658,11 @@ bool tcp_pull_tx(engine_socket& s) {
         if (e == ERR_MEM) break;  // retried from on_sent or on_poll
         if (e != ERR_OK) break;   // the connection is closing; on_err reports it
         s.tx.consume(n);
+        charge_tx(s);
         wrote = true;
     }
-    // snd_buf, not tcp_sndbuf(): the macro clamps to 16 bits under window scaling.
-    s.sh->tx_unsent.store(static_cast<std::uint32_t>(TCP_SND_BUF - s.pcb->snd_buf), std::memory_order_relaxed);
+    charge_tx(s);  // acknowledgements since the last pull
+    s.sh->tx_unsent.store(static_cast<std::uint32_t>(s.heap_tx), std::memory_order_relaxed);
     if (wrote) tcp_output(s.pcb);
     maybe_unblock_tx(s);
     if (s.tx.readable() == 0 && s.fin_requested && !s.closing && s.pcb &&
@@ -523,6 +680,7 @@ bool tcp_drive_tx(engine_socket& s) {
 
 bool tcp_push_rx(engine_socket& s) {
     bool pushed = false;
+    std::uint64_t moved = 0;
     for (;;) {
         while (!s.rx_pending.empty()) {
             pbuf* p = s.rx_pending.front();
@@ -542,6 +700,8 @@ bool tcp_push_rx(engine_socket& s) {
             if (s.rx.write(p->payload, n) < 0) return false;
             pushed = true;
             if (s.pcb) tcp_recved(s.pcb, static_cast<u16_t>(n));
+            charge_rx(s, -static_cast<std::int64_t>(n));
+            moved += n;
             // Frees the pbufs wholly copied and advances into a partly copied one.
             if (pbuf* rest = pbuf_free_header(p, static_cast<u16_t>(n))) s.rx_pending.front() = rest;
             else s.rx_pending.pop_front();
@@ -553,6 +713,7 @@ bool tcp_push_rx(engine_socket& s) {
         shm::store_load_fence();
         if (s.rx.free_space() <= 0 || !s.sh->rx_full.exchange(0, std::memory_order_relaxed)) break;
     }
+    if (moved) grow_window(s, moved);
     hold_in_heap(s);
     if (s.peer_fin && s.rx_pending.empty() && !(s.sh->status.load(std::memory_order_relaxed) & shm::st_rx_eof)) {
         // The notify fd shows EOF before the status says so: an app that

@@ -12,6 +12,7 @@
 
 #include "base/log.hpp"
 #include "stack/lwip_heap.hpp"
+#include "stack/tcp_rx_admit.hpp"
 
 namespace shunt::stack {
 namespace {
@@ -29,6 +30,8 @@ const heap_ops& current_heap() { return g_heap; }
 }  // namespace shunt::stack
 
 extern "C" {
+
+shunt_tcp_rx_admit_fn shunt_tcp_rx_admit = nullptr;
 
 // lwIP's clock for its timers (sys_check_timeouts); monotonic, so wall-clock
 // steps never fire or stall TCP timers.

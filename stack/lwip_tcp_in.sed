@@ -70,3 +70,17 @@ static u8_t shunt_tw_syn;
             pcb = NULL;\
             break;\
           }
+
+# Issue 20 item 6: the data of a segment is taken only if shuntd admits it
+# (daemon/stack_memory.hpp): an app over its budget of lwIP's heap gets
+# nothing more queued for it. An unadmitted segment's data (and FIN) is
+# dropped before it is acknowledged, as Linux drops a segment it has no
+# receive memory for (tcp_data_queue, TCPRcvQDrop): the peer retransmits it.
+# Its ACK and window were processed before, as Linux's are. NULL (tests
+# without shuntd's sockets): everything is taken, as lwIP does.
+/^static void tcp_receive(struct tcp_pcb \*pcb);/a\
+/* shunt: stack/lwip_tcp_in.sed; defined in stack/lwip_platform.cpp. */\
+typedef u8_t (*shunt_tcp_rx_admit_fn)(struct tcp_pcb *pcb, u32_t seqno, u16_t len);\
+extern shunt_tcp_rx_admit_fn shunt_tcp_rx_admit;
+s/^  if ((tcplen > 0) && (pcb->state < CLOSE_WAIT)) {/  if ((tcplen > 0) \&\& (pcb->state < CLOSE_WAIT) \&\&\
+      (shunt_tcp_rx_admit == NULL || shunt_tcp_rx_admit(pcb, seqno, tcplen))) {/

@@ -42,6 +42,7 @@ fake_app::fake_app(const options& o) {
     daemon::session_limits limits;
     limits.max_sockets = o.max_sockets;
     limits.max_memory = o.max_memory;
+    limits.stack_memory = o.stack_memory;
     session_ = std::make_unique<daemon::session>(who, std::move(*seg), pair[1], limits);
 }
 

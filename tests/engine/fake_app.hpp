@@ -25,6 +25,9 @@ public:
         std::uint32_t ring_bytes = 16384;
         std::uint32_t call_slots = 8;
         std::uint64_t max_memory = 0;
+        // Its account of lwIP's heap (daemon/stack_memory.hpp); none: one
+        // without a cap.
+        std::shared_ptr<daemon::stack_memory_account> stack_memory;
         uid_t uid = 0;
         // The process whose capabilities a privileged bind is checked
         // against (the credentials the fake app sends, as libshunt sends

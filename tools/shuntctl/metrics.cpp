@@ -161,6 +161,14 @@ std::string prometheus_text(const json_value& status, const json_value& stats, c
         e.add("shunt_app_sockets", "gauge", "Accelerated sockets of the app.", u(a["sockets"]), labels);
         e.add("shunt_app_segment_bytes", "gauge", "Resident bytes of the app's shared segment.",
               u(a["segment_bytes"]), labels);
+        e.add("shunt_app_stack_bytes", "gauge",
+              "lwIP heap bytes held for the app's TCP sockets (unread, unacknowledged).", u(a["stack_bytes"]),
+              labels);
+        e.add("shunt_app_stack_drops_total", "counter",
+              "Segments dropped unacknowledged because the app was at its stack-memory budget.",
+              u(a["stack_drops"]), labels);
+        e.add("shunt_app_stack_stalls_total", "counter", "Sends stopped at the app's stack-memory budget.",
+              u(a["stack_stalls"]), labels);
     }
     std::map<std::pair<std::string, std::string>, unsigned> by_state;
     for (const auto& s : sockets["sockets"].items()) ++by_state[{s["proto"].str(), s["state"].str()}];

@@ -98,7 +98,7 @@ std::string render_stats(const json_value& s) {
 }
 
 std::string render_apps(const json_value& a) {
-    std::string o = "PID      UID    SOCKETS  SEGMENT-KB  SYSCALL-HOOK  ATTACHED             COMMAND\n";
+    std::string o = "PID      UID    SOCKETS  SEGMENT-KB  STACK-KB  SYSCALL-HOOK  ATTACHED             COMMAND\n";
     for (const auto& p : a["apps"].items()) {
         const std::time_t t = static_cast<std::time_t>(p["attached"].u64());
         char when[32] = "-";
@@ -106,9 +106,10 @@ std::string render_apps(const json_value& a) {
         const std::string hook = p["syscall_hook"].boolean()
                                      ? std::to_string(p["syscall_sites_patched"].u64()) + " patched"
                                      : std::string("off");
-        o += fmt("%-8llu %-6llu %-8llu %-11llu %-13s %-20s %s\n", static_cast<unsigned long long>(p["pid"].u64()),
+        o += fmt("%-8llu %-6llu %-8llu %-11llu %-9llu %-13s %-20s %s\n", static_cast<unsigned long long>(p["pid"].u64()),
                  static_cast<unsigned long long>(p["uid"].u64()), static_cast<unsigned long long>(p["sockets"].u64()),
-                 static_cast<unsigned long long>(p["segment_bytes"].u64() / 1024), hook.c_str(), when,
+                 static_cast<unsigned long long>(p["segment_bytes"].u64() / 1024),
+                 static_cast<unsigned long long>(p["stack_bytes"].u64() / 1024), hook.c_str(), when,
                  p["cmdline"].str().c_str());
     }
     if (a["apps"].size() == 0) o += "(no app attached)\n";
