@@ -50,13 +50,17 @@ public:
     creating& operator=(const creating&) = delete;
 };
 
-// The whole lock, for a fork or spawn. A fork from a signal handler that
+// The whole lock, for a fork or spawn (and for io_uring_setup's look at the
+// fd table: preload/io_uring_guard.hpp). A fork from a signal handler that
 // interrupted a `creating` thread would wait for itself: after a bounded
 // wait the fork goes on without it (that one socket may then miss the child).
 class forking {
 public:
     forking();
     ~forking();  // in the parent
+    // Whether the lock was had: false after the bounded wait, when a
+    // socket may be in the making.
+    bool held() const { return held_; }
     // In the child: the lock starts afresh (the forking thread's hold is
     // not this thread's to release).
     void child();

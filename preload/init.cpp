@@ -1,13 +1,15 @@
 // libshunt.so load-time entry. The library is preloaded into unmodified
 // programs (`shunt run -- CMD`). Its initialisation is noexcept and cannot
-// fail the program: it finds libc's functions, sets up the fd table and
-// adopts accelerated sockets inherited across exec (preload/exec_handover).
+// fail the program: it finds libc's functions, sets up the fd table, decides
+// whether the process uses io_uring (preload/io_uring_guard) and adopts
+// accelerated sockets inherited across exec (preload/exec_handover).
 // Otherwise nothing attaches to shuntd here; the first AF_INET socket that
 // binds or connects does (preload/channel.cpp), and without a daemon every
 // call goes to libc as if shunt were not there.
 #include "preload/channel.hpp"
 #include "preload/exec_handover.hpp"
 #include "preload/fd_table.hpp"
+#include "preload/io_uring_guard.hpp"
 #include "preload/real.hpp"
 #include "preload/socket_ops.hpp"
 #include "preload/sud.hpp"
@@ -22,6 +24,7 @@ namespace {
 __attribute__((constructor)) void shunt_init() noexcept {
     shunt::preload::real::resolve();
     shunt::preload::fd_table::init();
+    shunt::preload::io_uring_guard::init();  // liburing loaded: sockets on the kernel (SHUNT_IO_URING)
     shunt::preload::handover::adopt();  // sockets an exec'ing image handed over
     shunt::preload::syscall_hook::install();  // libc's own syscalls (SHUNT_SYSCALL_HOOK=0: off)
     shunt::preload::sud::install();           // raw syscalls elsewhere (SHUNT_SUD=1: on)

@@ -58,6 +58,28 @@ bool listen_on_both(const policy_env& env, std::uint32_t n_routes) {
     return env.enabled && env.bind_any == any_mode::both && n_routes > 0;
 }
 
+bool parse_io_uring_mode(const char* v, io_uring_mode* out) {
+    if (!v || !*v || !std::strcmp(v, "kernel")) *out = io_uring_mode::kernel;
+    else if (!std::strcmp(v, "files")) *out = io_uring_mode::files;
+    else return false;
+    return true;
+}
+
+bool is_liburing(const char* path) {
+    if (!path) return false;
+    const char* slash = std::strrchr(path, '/');
+    const char* base = slash ? slash + 1 : path;
+    return !std::strncmp(base, "liburing.so", 11) || !std::strncmp(base, "liburing-ffi.so", 15);
+}
+
+ring_verdict io_uring_setup_verdict(io_uring_mode mode, bool user, bool accelerated_open) {
+    if (mode == io_uring_mode::files) return ring_verdict::allow;
+    // Accelerated sockets refuse the ring even in a process marked already
+    // (one exec'ed with sockets handed over: docs/libshunt.md).
+    if (accelerated_open) return ring_verdict::refuse;
+    return user ? ring_verdict::allow : ring_verdict::allow_and_mark;
+}
+
 bool on_served_subnet(std::uint32_t addr, const shm::served_route* routes, std::uint32_t n) {
     for (std::uint32_t i = 0; i < n && i < shm::k_max_routes; ++i) {
         const std::uint32_t m = mask_of(routes[i].prefix_len);

@@ -12,7 +12,10 @@
 //   rules:     SHUNT_ACCELERATE_NETS=CIDR[,CIDR...] adds destinations that
 //              connect()/sendto() accelerate although no port of shuntd is
 //              on them (shuntd reaches them through its gateway);
-//   never:     SHUNT_ACCELERATE=0, and every non-INET socket.
+//   never:     SHUNT_ACCELERATE=0, every non-INET socket, and every socket
+//              of an io_uring user (SHUNT_IO_URING=kernel, the default:
+//              io_uring reaches an fd without libc, and an accelerated
+//              socket's fd is its notify socket; preload/io_uring_guard).
 // Pure functions of their inputs, so unit tests pin them down.
 #pragma once
 
@@ -49,5 +52,27 @@ bool accelerate_bind(const sockaddr_in& local, const shm::served_route* routes, 
 // listen() on a kernel TCP socket bound to 0.0.0.0, or bind() of a UDP
 // socket to it: serve it on shuntd too?
 bool listen_on_both(const policy_env& env, std::uint32_t n_routes);
+
+// io_uring (issue 20 item 12). SHUNT_IO_URING: `kernel` (the default) keeps
+// every socket of a process that uses io_uring on the kernel, where the
+// ring's reads and writes reach them; `files` is the user's word that the
+// process's rings never touch its sockets, which are accelerated as usual.
+enum class io_uring_mode { kernel, files };
+// Unset or empty: kernel. false for any value but the two names.
+[[nodiscard]] bool parse_io_uring_mode(const char* v, io_uring_mode* out);
+// Whether a loaded object, by the path the dynamic loader gives it, is
+// liburing (liburing.so.N, or liburing 2.4's liburing-ffi.so.N): its own
+// `syscall` instructions make the ring, where no hook of shunt's sees them.
+[[nodiscard]] bool is_liburing(const char* path);
+// What io_uring_setup(2) gets, made through libc's syscall(2) or trapped
+// by syscall user dispatch. `user`: the process is an io_uring user
+// already; `accelerated_open`: it has an accelerated socket open (or may
+// be making one).
+enum class ring_verdict {
+    allow,           // to the kernel
+    allow_and_mark,  // to the kernel, and every later socket stays on it
+    refuse,          // EPERM, as kernel.io_uring_disabled=2 and Docker's seccomp profile answer
+};
+[[nodiscard]] ring_verdict io_uring_setup_verdict(io_uring_mode mode, bool user, bool accelerated_open);
 
 }  // namespace shunt::preload

@@ -17,6 +17,7 @@
 #include "preload/app_lock.hpp"
 #include "preload/fd_table.hpp"
 #include "preload/fork_holders.hpp"
+#include "preload/io_uring_guard.hpp"
 #include "preload/op_helpers.hpp"
 
 namespace shunt::preload {
@@ -82,6 +83,7 @@ accel_socket* attach_socket(channel* ch, std::uint32_t id, bool dgram, bool fres
 }
 
 result<accel_socket*> open_in_daemon(int fd, int type, int* notify) {
+    if (io_uring_guard::kernel_only()) return static_cast<accel_socket*>(nullptr);
     channel* ch = channel::get();
     if (!ch) return static_cast<accel_socket*>(nullptr);
     const long fl = raw(SYS_fcntl, fd, F_GETFL);

@@ -19,7 +19,9 @@ namespace shunt::preload {
 [[nodiscard]] result<accel_socket*> accelerate(int fd, int type);
 // The first half of accelerate(): a socket in shuntd with kernel socket fd's
 // options, and its notify fd (the app's end, close-on-exec) in *notify;
-// fd itself is untouched. nullptr: no daemon.
+// fd itself is untouched. nullptr: no daemon, or the process uses io_uring
+// (preload/io_uring_guard.hpp); the socket stays on the kernel. Both run
+// under a fork_holders::creating hold, which that decision needs.
 [[nodiscard]] result<accel_socket*> open_in_daemon(int fd, int type, int* notify);
 // This process's view of socket `id` of the channel's segment (one fd_ref).
 // fresh: a socket just opened or accepted (this process its only holder);

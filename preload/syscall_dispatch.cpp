@@ -3,7 +3,9 @@
 // concerns an accelerated fd or one of shunt's own fds; the slow path runs
 // it through libshunt's symbol wrappers, which already implement every
 // operation with the kernel's semantics, and turns their errno into the
-// syscall's -errno. Everything else goes to the kernel from the entry.
+// syscall's -errno; io_uring_setup goes to preload/io_uring_guard, which
+// decides whether the process may have a ring. Everything else goes to the
+// kernel from the entry.
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
@@ -16,6 +18,7 @@
 #include <cstdint>
 
 #include "preload/fd_table.hpp"
+#include "preload/io_uring_guard.hpp"
 #include "preload/syscall_hook.hpp"
 #include "shm/sys.hpp"
 
@@ -58,7 +61,8 @@ bool hook_wants(const syscall_frame& f) {
     const long nr = f.nr;
     if (!shunt::preload::syscall_hook::in_bitmap(nr)) return false;
     switch (nr) {
-        case SYS_dup2: case SYS_dup3: case SYS_splice: case SYS_close_range: return shunt_syscall_fast(&f) != 0;
+        case SYS_dup2: case SYS_dup3: case SYS_splice: case SYS_close_range: case SYS_io_uring_setup:
+            return shunt_syscall_fast(&f) != 0;
         default: break;
     }
     if (shunt_spawning) return false;
@@ -76,7 +80,7 @@ static_assert(k_own_fd_slots == 10, "preload/syscall_entry.S compares 10 slots o
 __attribute__((visibility("hidden"))) thread_local int shunt_spawning __attribute__((tls_model("initial-exec"))) = 0;
 
 // For the calls the entry cannot decide in its few instructions (two fds,
-// or a range): 0 the kernel's; 1 ours (the slow path).
+// a range, or no fd): 0 the kernel's; 1 ours (the slow path).
 __attribute__((visibility("hidden"), target("general-regs-only"))) int shunt_syscall_fast(const syscall_frame* f) {
     if (shunt_spawning) return 0;  // a posix_spawn child before its exec, or shunt's own call
     switch (f->nr) {
@@ -84,6 +88,7 @@ __attribute__((visibility("hidden"), target("general-regs-only"))) int shunt_sys
             return accelerated(f->a[0]) || accelerated(f->a[1]) || (f->a[0] != f->a[1] && own(f->a[1])) ? 1 : 0;
         case SYS_splice: return accelerated(f->a[0]) || accelerated(f->a[2]) ? 1 : 0;
         case SYS_close_range: return 1;  // the range may cover accelerated fds or shunt's own
+        case SYS_io_uring_setup: return 1;  // allowed, marked or refused: preload/io_uring_guard
         default: return accelerated(f->a[0]) ? 1 : 0;
     }
 }
@@ -146,6 +151,13 @@ __attribute__((visibility("hidden"))) void shunt_syscall_slow(syscall_frame* f) 
         case SYS_splice:
             r = ::splice(i(0), static_cast<loff_t*>(p(1)), i(2), static_cast<loff_t*>(p(3)),
                          static_cast<size_t>(a[4]), static_cast<unsigned>(a[5]));
+            break;
+        case SYS_io_uring_setup:
+            r = shunt::preload::io_uring_guard::setup(a[0], a[1]);
+            if (r < 0) {
+                errno = static_cast<int>(-r);
+                r = -1;
+            }
             break;
         default: r = -1; errno = ENOSYS; break;
     }

@@ -20,6 +20,7 @@
 #include "preload/fd_table.hpp"
 #include "preload/fork_holders.hpp"
 #include "preload/held_socket.hpp"
+#include "preload/io_uring_guard.hpp"
 #include "preload/log.hpp"
 #include "preload/policy.hpp"
 #include "preload/real.hpp"
@@ -91,6 +92,12 @@ const policy_env& env() {
     }();
     return e;
 }
+
+// Whether a new socket may move to shuntd at all: SHUNT_ACCELERATE, and
+// not an io_uring user's (preload/io_uring_guard.hpp). A look before
+// attaching to shuntd for nothing; open_in_daemon() asks again where it
+// decides.
+bool may_accelerate() { return env().enabled && !io_uring_guard::kernel_only(); }
 
 // The data calls' funnels. Each holds fd's socket for the call
 // (held_socket.hpp) and is out of line: a wrapper only looks the fd up and
@@ -166,7 +173,7 @@ bool served_destination(const sockaddr* to, socklen_t tolen) {
 accel_socket* accelerate_for_send(int fd, const sockaddr* to, socklen_t tolen, int* error) {
     sockaddr_in sin;
     *error = 0;
-    if (!env().enabled || !as_inet(to, tolen, &sin)) return nullptr;
+    if (!may_accelerate() || !as_inet(to, tolen, &sin)) return nullptr;
     channel* ch = channel::get();
     if (!ch) return nullptr;
     const auto& h = ch->header();
@@ -201,7 +208,7 @@ SHUNT_EXPORT int bind(int fd, const sockaddr* addr, socklen_t len) {
     }
     sockaddr_in sin;
     int type;
-    if (env().enabled && as_inet(addr, len, &sin) && (type = inet_type(fd)) != 0) {
+    if (may_accelerate() && as_inet(addr, len, &sin) && (type = inet_type(fd)) != 0) {
         if (channel* ch = channel::get()) {
             const auto& h = ch->header();
             if (accelerate_bind(sin, h.routes, h.n_routes, env())) {
@@ -241,7 +248,7 @@ SHUNT_EXPORT int listen(int fd, int backlog) {
     const int r = real::listen(fd, backlog);
     // A TCP listener on 0.0.0.0 listens on shuntd's ports too (the policy's
     // SHUNT_BIND_ANY=both); the kernel listener is already up either way.
-    if (r == 0 && fd_table::get(fd) == nullptr && kernel_any_listener(fd)) {
+    if (r == 0 && fd_table::get(fd) == nullptr && may_accelerate() && kernel_any_listener(fd)) {
         const int saved = errno;
         if (channel* ch = channel::get(); ch && listen_on_both(env(), ch->header().n_routes)) {
             fork_holders::creating hold;
@@ -266,7 +273,7 @@ SHUNT_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
         return finish(op_connect(fd, *s, sin), saved);
     }
     int type;
-    if (env().enabled && as_inet(addr, len, &sin) && (type = inet_type(fd)) != 0 && !kernel_bound(fd)) {
+    if (may_accelerate() && as_inet(addr, len, &sin) && (type = inet_type(fd)) != 0 && !kernel_bound(fd)) {
         if (channel* ch = channel::get()) {
             const auto& h = ch->header();
             if (accelerate_connect(sin, h.routes, h.n_routes, env())) {

@@ -23,6 +23,8 @@ PKGS=(
   python3-prometheus-client
   # e2e shunt_spin_wait counts a client's system calls with strace.
   strace
+  # tests/security/io_uring.sh builds a liburing program (issue 20 item 12).
+  liburing-dev
   # ./dev fuzz: libFuzzer targets need clang and its runtime libraries.
   clang libclang-rt-14-dev
 )

@@ -116,5 +116,46 @@ TEST(Policy, EnvironmentSwitches) {
     EXPECT_FALSE(d.bind_any_invalid);
 }
 
+TEST(Policy, IoUringModeFromTheEnvironment) {
+    io_uring_mode m = io_uring_mode::files;
+    EXPECT_TRUE(parse_io_uring_mode(nullptr, &m));
+    EXPECT_EQ(m, io_uring_mode::kernel) << "unset: kernel";
+    m = io_uring_mode::files;
+    EXPECT_TRUE(parse_io_uring_mode("", &m));
+    EXPECT_EQ(m, io_uring_mode::kernel);
+    EXPECT_TRUE(parse_io_uring_mode("files", &m));
+    EXPECT_EQ(m, io_uring_mode::files);
+    EXPECT_TRUE(parse_io_uring_mode("kernel", &m));
+    EXPECT_EQ(m, io_uring_mode::kernel);
+    for (const char* bad : {"1", "0", "Files", "kernel ", "shunt", "off"})
+        EXPECT_FALSE(parse_io_uring_mode(bad, &m)) << bad;
+}
+
+TEST(Policy, LiburingByTheLoadersPath) {
+    EXPECT_TRUE(is_liburing("/lib/x86_64-linux-gnu/liburing.so.2"));
+    EXPECT_TRUE(is_liburing("/usr/local/lib/liburing.so.2.5"));
+    EXPECT_TRUE(is_liburing("/usr/lib/liburing-ffi.so.2"));
+    EXPECT_TRUE(is_liburing("liburing.so"));
+    EXPECT_FALSE(is_liburing(nullptr));
+    EXPECT_FALSE(is_liburing(""));  // the program itself
+    EXPECT_FALSE(is_liburing("/lib/x86_64-linux-gnu/libc.so.6"));
+    EXPECT_FALSE(is_liburing("/opt/liburing.so.2/libfoo.so"));  // a directory of that name
+    EXPECT_FALSE(is_liburing("/usr/lib/libnotliburing.so.2"));
+}
+
+TEST(Policy, IoUringSetupMarksRefusesOrPasses) {
+    using enum ring_verdict;
+    const auto k = io_uring_mode::kernel, f = io_uring_mode::files;
+    // kernel: the first ring of a process without accelerated sockets makes
+    // it an io_uring user; with accelerated sockets, EPERM, marked or not.
+    EXPECT_EQ(io_uring_setup_verdict(k, false, false), allow_and_mark);
+    EXPECT_EQ(io_uring_setup_verdict(k, true, false), allow);
+    EXPECT_EQ(io_uring_setup_verdict(k, false, true), refuse);
+    EXPECT_EQ(io_uring_setup_verdict(k, true, true), refuse);
+    // files: every ring, and nothing marked.
+    for (bool user : {false, true})
+        for (bool sockets : {false, true}) EXPECT_EQ(io_uring_setup_verdict(f, user, sockets), allow);
+}
+
 }  // namespace
 }  // namespace shunt::preload
