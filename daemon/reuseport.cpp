@@ -117,10 +117,13 @@ void listening(engine_socket& s) {
 }
 
 engine_socket* pick(engine_socket* holder, const tcp_pcb* newpcb) {
+    return pick_for(holder, ip4_addr_get_u32(ip_2_ip4(&newpcb->remote_ip)), newpcb->remote_port);
+}
+
+engine_socket* pick_for(engine_socket* holder, std::uint32_t remote_be, std::uint16_t remote_port) {
     reuseport_group* g = holder ? holder->group : nullptr;
     if (!g || g->listeners.size() < 2) return holder;
-    return g->listeners[spread(ip4_addr_get_u32(ip_2_ip4(&newpcb->remote_ip)), newpcb->remote_port,
-                               g->listeners.size())];
+    return g->listeners[spread(remote_be, remote_port, g->listeners.size())];
 }
 
 void joined_datagram(engine_socket& s) {

@@ -49,6 +49,8 @@ bool join_listeners(engine_socket& s);
 void listening(engine_socket& s);
 // on_accept: the listener that gets a connection from this peer.
 engine_socket* pick(engine_socket* holder, const tcp_pcb* newpcb);
+// The same choice for a peer not yet a pcb (a SYN; the port in host order).
+engine_socket* pick_for(engine_socket* holder, std::uint32_t remote_be, std::uint16_t remote_port);
 // UDP: after a successful bind() of a socket with SO_REUSEPORT (whether
 // it may, daemon/bind_conflict.hpp decided), it enters the group there.
 void joined_datagram(engine_socket& s);

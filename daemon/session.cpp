@@ -514,10 +514,14 @@ void session::pump_kernel_sockets() {
     }
 }
 
-engine_socket* session::alloc_socket() {
-    if (free_ids_.empty() || in_use_ >= limits_.max_sockets) return nullptr;
+bool session::can_alloc_socket() const {
+    if (free_ids_.empty() || in_use_ >= limits_.max_sockets) return false;
     const std::uint64_t ring_mem = 2ull * seg_.view().geometry().ring_bytes;
-    if (limits_.max_memory && (in_use_ + 1) * ring_mem > limits_.max_memory) return nullptr;
+    return !limits_.max_memory || (in_use_ + 1) * ring_mem <= limits_.max_memory;
+}
+
+engine_socket* session::alloc_socket() {
+    if (!can_alloc_socket()) return nullptr;
     const std::uint32_t id = free_ids_.back();
     free_ids_.pop_back();
     ++in_use_;

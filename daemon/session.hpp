@@ -121,6 +121,7 @@ public:
 
     // For the sockets (tcp_socket.cpp, udp_socket.cpp).
     engine_socket* alloc_socket();  // nullptr when at the app's limits
+    bool can_alloc_socket() const;  // alloc_socket would not be nullptr
     void free_socket(engine_socket& s);
     void mark(engine_socket& s, std::uint8_t bits);
     void fail(std::string why);

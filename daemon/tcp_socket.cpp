@@ -191,8 +191,27 @@ std::uint8_t rx_admit(tcp_pcb* pcb, std::uint32_t seqno, std::uint16_t len) {
     return 0;
 }
 
-void attach(engine_socket& s, tcp_pcb* pcb) {
+// lwIP asks before it answers a SYN to a listener, and before a handshake
+// completes (stack/tcp_rx_admit.hpp): while the listener the connection
+// would join (SO_REUSEPORT: the one pick() chooses) has a full accept queue,
+// or its app no room for one more socket, the segment is dropped and the
+// client retransmits, as Linux drops it (LISTENOVERFLOWS) rather than reset
+// a connection it has no room for.
+std::uint8_t accept_full(tcp_pcb_listen* lpcb, std::uint32_t remote_be, std::uint16_t remote_port) {
+    if (lpcb->accept != on_accept) return 0;
+    auto* l = static_cast<engine_socket*>(lpcb->callback_arg);
+    if (!l) return 0;
+    l = reuseport::pick_for(l, remote_be, remote_port);
+    return l->accept_queue.size() >= l->backlog || !l->owner->can_alloc_socket() ? 1 : 0;
+}
+
+void install_questions() {
     shunt_tcp_rx_admit = rx_admit;
+    shunt_tcp_accept_full = accept_full;
+}
+
+void attach(engine_socket& s, tcp_pcb* pcb) {
+    install_questions();
     s.pcb = pcb;
     tcp_arg(pcb, &s);
     tcp_recv(pcb, on_recv);
@@ -327,7 +346,8 @@ err_t on_accept(void* arg, tcp_pcb* newpcb, err_t err) {
     engine_socket* s = nullptr;
     if (l->accept_queue.size() < l->backlog) s = l->owner->alloc_socket();
     if (!s) {
-        // Backlog or the app's socket limit reached: refuse (the peer sees RST).
+        // accept_full() kept such a handshake waiting; only a listener
+        // closing under it gets here: refuse (the peer sees RST).
         tcp_abort(newpcb);
         return ERR_ABRT;
     }
@@ -447,6 +467,7 @@ result<void> tcp_listen_on(engine_socket& s, int backlog) {
     s.pcb = l;
     tcp_arg(l, &s);
     tcp_accept(l, on_accept);
+    install_questions();
     s.listener = true;
     s.backlog = bl;
     reuseport::listening(s);

@@ -32,6 +32,7 @@ const heap_ops& current_heap() { return g_heap; }
 extern "C" {
 
 shunt_tcp_rx_admit_fn shunt_tcp_rx_admit = nullptr;
+shunt_tcp_accept_full_fn shunt_tcp_accept_full = nullptr;
 
 // lwIP's clock for its timers (sys_check_timeouts); monotonic, so wall-clock
 // steps never fire or stall TCP timers.

@@ -84,3 +84,34 @@ typedef u8_t (*shunt_tcp_rx_admit_fn)(struct tcp_pcb *pcb, u32_t seqno, u16_t le
 extern shunt_tcp_rx_admit_fn shunt_tcp_rx_admit;
 s/^  if ((tcplen > 0) && (pcb->state < CLOSE_WAIT)) {/  if ((tcplen > 0) \&\& (pcb->state < CLOSE_WAIT) \&\&\
       (shunt_tcp_rx_admit == NULL || shunt_tcp_rx_admit(pcb, seqno, tcplen))) {/
+
+# Issue 18: a full accept queue refuses the handshake the way Linux does
+# (tcp_conn_request's LISTENOVERFLOWS, tcp_check_req's listen_overflow with
+# tcp_abort_on_overflow = 0): a SYN to a listener whose app's queue is full
+# is dropped (the client retransmits it), and so is the final ACK of a
+# handshake that would join a full queue (the pcb stays in SYN_RCVD, its
+# SYN-ACK is retransmitted and the client's next ACK tries again). lwIP
+# answered the ACK by calling accept, and shuntd, with no room, reset an
+# established connection. shuntd says whether the queue is full
+# (daemon/tcp_socket.cpp); NULL (tests without shuntd): as lwIP does.
+/^static void tcp_receive(struct tcp_pcb \*pcb);/a\
+/* shunt: stack/lwip_tcp_in.sed; defined in stack/lwip_platform.cpp. */\
+typedef u8_t (*shunt_tcp_accept_full_fn)(struct tcp_pcb_listen *lpcb, u32_t remote_addr, u16_t remote_port);\
+extern shunt_tcp_accept_full_fn shunt_tcp_accept_full;
+/^    npcb = tcp_alloc(pcb->prio);/i\
+    /* shunt: no SYN-ACK while the accept queue is full (stack/lwip_tcp_in.sed). */\
+    if (shunt_tcp_accept_full != NULL &&\
+        shunt_tcp_accept_full(pcb, ip4_addr_get_u32(ip_2_ip4(ip_current_src_addr())), tcphdr->src)) {\
+      TCP_STATS_INC(tcp.drop);\
+      return;\
+    }
+/^    case SYN_RCVD:/,/^          pcb->state = ESTABLISHED;/{
+/^          pcb->state = ESTABLISHED;/i\
+          /* shunt: the handshake waits while the accept queue is full\
+             (stack/lwip_tcp_in.sed): the ACK is dropped. */\
+          if (shunt_tcp_accept_full != NULL && pcb->listener != NULL &&\
+              shunt_tcp_accept_full(pcb->listener, ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip)), pcb->remote_port)) {\
+            TCP_STATS_INC(tcp.drop);\
+            return ERR_OK;\
+          }
+}

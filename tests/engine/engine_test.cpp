@@ -161,7 +161,9 @@ TEST(Engine, RstBothWays) {
     }
 }
 
-TEST(Engine, BacklogOverflowResetsTheExtraConnection) {
+// Beyond the backlog a handshake waits, as on Linux (the SYN is dropped and
+// retransmitted); tests/engine/accept_overflow_test.cpp sees it complete.
+TEST(Engine, BacklogOverflowMakesTheExtraConnectionWait) {
     fake_app app;
     auto l = app.open(SOCK_STREAM);
     ASSERT_EQ(app.bind(l.id, "127.0.0.1", 5014), 0);
@@ -172,14 +174,15 @@ TEST(Engine, BacklogOverflowResetsTheExtraConnection) {
         EXPECT_EQ(app.connect(clients.back().id, "127.0.0.1", 5014), -EINPROGRESS);
         app.pump(20);
     }
-    ASSERT_TRUE(app.pump_until([&] { return app.status(clients[2].id) & shm::st_error; }));
+    app.pump_until([] { return false; }, 0.3);
     EXPECT_EQ(app.view().socket(l.id)->accept_ready.load(), 2u) << "the backlog holds two";
     EXPECT_TRUE(app.status(clients[0].id) & shm::st_connected);
     EXPECT_FALSE(app.status(clients[0].id) & shm::st_error);
-    EXPECT_EQ(app.view().socket(clients[2].id)->so_error.load(), ECONNRESET) << "the third is reset";
+    EXPECT_FALSE(app.status(clients[2].id) & shm::st_error) << "the third is not reset";
+    EXPECT_FALSE(app.status(clients[2].id) & shm::st_connected) << "the third waits";
     EXPECT_EQ(app.accept(l.id).result, 0);
     EXPECT_EQ(app.accept(l.id).result, 0);
-    EXPECT_EQ(app.accept(l.id).result, -EAGAIN) << "nothing more to accept";
+    EXPECT_EQ(app.accept(l.id).result, -EAGAIN) << "nothing more to accept yet";
 }
 
 TEST(Engine, EphemeralPortExhaustion) {
