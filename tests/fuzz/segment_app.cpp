@@ -37,7 +37,7 @@ std::unique_ptr<segment_app> segment_app::attach(std::uint64_t id, const config&
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, ctl) != 0) return nullptr;
     app->ctl_ = ctl[0];
     daemon::app_identity who{id, getpid(), c.uid, c.uid, 0};
-    daemon::session_limits lim{c.max_sockets, c.max_memory, 1024};
+    daemon::session_limits lim{c.max_sockets, c.max_memory, 1024, nullptr};
     // The session owns the daemon's end (ctl[1]) from here on.
     app->session_ = std::make_unique<daemon::session>(std::move(who), std::move(*seg), ctl[1], lim);
     return app;
