@@ -67,17 +67,35 @@ public:
     // false: this thread already holds the lock (a signal handler interrupted it).
     bool owned() const { return w_ != nullptr; }
 
+    // The process may run under a seccomp filter from now on
+    // (preload/sandbox.hpp), which may allow neither gettid nor kill: a
+    // thread that has no id cached yet records an opaque one instead (its
+    // TLS address, flagged: k_opaque), which no waiter ever judges gone, and
+    // nobody here asks the kernel whether a holder lives. Mutual exclusion
+    // never depended on the id (compare-and-swap from 0); only the takeover
+    // of a dead holder's lock is given up.
+    static void avoid_system_calls() { s_no_syscalls.store(true, std::memory_order_relaxed); }
+
 private:
+    static constexpr std::uint32_t k_opaque = 1u << 30;  // above pid_max (2^22)
+
     // This thread's id, cached; a forked child (whose one thread has a new
     // id) forgets the parent's.
     static std::uint32_t self() {
-        if (!t_tid_) t_tid_ = static_cast<std::uint32_t>(gettid()) & ~k_waiters;
+        if (!t_tid_) {
+            if (s_no_syscalls.load(std::memory_order_relaxed))
+                t_tid_ = (static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(&t_tid_) >> 3) & (k_opaque - 1)) |
+                         k_opaque;
+            else
+                t_tid_ = static_cast<std::uint32_t>(gettid()) & ~k_waiters;
+        }
         return t_tid_;
     }
 
     static bool holder_gone(std::uint32_t word) {
-        const pid_t holder = static_cast<pid_t>(word & ~k_waiters);
-        return holder != 0 && ::kill(holder, 0) != 0 && errno == ESRCH;
+        const std::uint32_t holder = word & ~k_waiters;
+        if (holder == 0 || (holder & k_opaque) || s_no_syscalls.load(std::memory_order_relaxed)) return false;
+        return ::kill(static_cast<pid_t>(holder), 0) != 0 && errno == ESRCH;
     }
 
     void contended(std::uint32_t me, std::uint32_t c) {
@@ -109,6 +127,7 @@ private:
     int slot_ = 0;
     static inline thread_local std::atomic<std::uint32_t>* t_held_[2] = {nullptr, nullptr};
     static inline thread_local std::uint32_t t_tid_ = 0;
+    static inline std::atomic<bool> s_no_syscalls{false};
     // Registered when the library loads (not on a first lock, which may be
     // in a signal handler, where pthread_atfork may not be called).
     static inline const int atfork_ = pthread_atfork(nullptr, nullptr, [] { t_tid_ = 0; });

@@ -17,6 +17,7 @@
 #include <new>
 
 #include "preload/log.hpp"
+#include "preload/sandbox.hpp"
 #include "preload/syscall_hook.hpp"
 #include "shm/fd_passing.hpp"
 #include "shm/futex.hpp"
@@ -320,7 +321,7 @@ void channel::ring(shm::ring_kind k, std::uint32_t sock) {
     // full ring means a daemon that stopped serving us.
     while (!prod.push(shm::ring_value(k, sock))) {
         if (!daemon_alive()) return;
-        sched_yield();
+        sandbox::yield_cpu();
     }
     // The worker sleeps when idle (daemon/idle_sleeper.hpp); the producer that
     // finds it asleep wakes it with one message on the control socket, which
@@ -355,7 +356,7 @@ shm::completion channel::call(shm::command cmd, int fd_to_send, int fd2, bool cr
             slot = s;
         } else if (tries % g.call_slots == g.call_slots - 1) {
             if (!daemon_alive()) return fail;
-            sched_yield();
+            sandbox::yield_cpu();
         }
     }
     ++slot->generation;

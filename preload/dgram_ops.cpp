@@ -101,7 +101,7 @@ result<ssize_t> op_dgram_send(int fd, accel_socket& s, const iovec* iov, int iov
             // A quarter ring is free but this record is larger: shuntd is
             // draining the ring now, so give it the CPU and look again.
             if (nonblock) return err(EAGAIN);
-            sched_yield();
+            sandbox::yield_cpu();
             continue;
         }
         const int w = wait_fd(fd, s, POLLOUT, timeout_ms(s.sndtimeo));

@@ -10,6 +10,7 @@
 #include "preload/exec_handover.hpp"
 #include "preload/fd_table.hpp"
 #include "preload/io_uring_guard.hpp"
+#include "preload/sandbox.hpp"
 #include "preload/real.hpp"
 #include "preload/socket_ops.hpp"
 #include "preload/sud.hpp"
@@ -24,6 +25,7 @@ namespace {
 __attribute__((constructor)) void shunt_init() noexcept {
     shunt::preload::real::resolve();
     shunt::preload::fd_table::init();
+    shunt::preload::sandbox::init();  // a seccomp filter inherited across exec
     shunt::preload::io_uring_guard::init();  // liburing loaded: sockets on the kernel (SHUNT_IO_URING)
     shunt::preload::handover::adopt();  // sockets an exec'ing image handed over
     shunt::preload::syscall_hook::install();  // libc's own syscalls (SHUNT_SYSCALL_HOOK=0: off)

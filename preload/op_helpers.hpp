@@ -21,6 +21,7 @@
 #include "preload/channel.hpp"
 #include "preload/deferred_clear.hpp"
 #include "preload/fd_table.hpp"
+#include "preload/sandbox.hpp"
 #include "shm/fence.hpp"
 #include "shm/notify.hpp"
 #include "shm/rx_armed.hpp"
@@ -60,10 +61,12 @@ inline int timeout_ms(const timeval& tv) {
 // kernel restarts after an SA_RESTART handler as it would the app's own
 // recv/accept; waiting to write is poll() retried after a signal. With a
 // timeout (SO_RCVTIMEO/SO_SNDTIMEO) it is poll(), which the kernel never
-// restarts, again as for a socket.
+// restarts, again as for a socket. Under a seccomp filter (sandbox.hpp),
+// which may not allow recv, waiting to read is poll() retried after a
+// signal too (as if every handler had SA_RESTART).
 inline int wait_fd(int fd, const accel_socket& s, short events, int ms) {
     if (fd_table::get(fd) != &s) return -EBADF;
-    if (ms < 0 && events == POLLIN) {
+    if (ms < 0 && events == POLLIN && !sandbox::active()) {
         char b;
         const long r = shm::sys::recv(fd, &b, 1, MSG_PEEK);
         if (fd_table::get(fd) != &s) return -EBADF;
@@ -128,8 +131,13 @@ inline bool wait_for_shuntd(std::atomic<std::uint32_t>& word, int round) {
         return true;
     }
     if (round < spins + yields) {
-        sched_yield();
-        return true;
+        // Under a seccomp filter (which may not allow sched_yield): the
+        // futex sleep at once, which shuntd's step ends.
+        if (!sandbox::active()) {
+            sched_yield();
+            return true;
+        }
+        round = spins + yields;
     }
     if (round < spins + yields + 100) {
         const timespec ms{0, 1000000};
@@ -147,7 +155,9 @@ inline bool wait_for_shuntd(std::atomic<std::uint32_t>& word, int round) {
 // ready after all.
 template <typename Ready, typename Wait>
 inline bool clear_readable(int fd, accel_socket& s, Ready still_ready, Wait wait) {
-    shm::rx_flag::app_clear(s.sh->rx_armed, [fd] { shm::notify_drain_readable(fd); }, wait);
+    shm::rx_flag::app_clear(
+        s.sh->rx_armed,
+        [fd] { sandbox::active() ? shm::notify_drain_readable_polled(fd) : shm::notify_drain_readable(fd); }, wait);
     if (!still_ready()) return false;
     if (shm::rx_flag::app_request_rearm(s.sh->rx_armed)) s.ch->ring(shm::ring_kind::rearm_rx, s.id);
     return true;
@@ -183,12 +193,17 @@ inline bool ring_found_empty(int fd, accel_socket& s, bool nonblock) {
 // filler, so with no room the fd is filled once more after the store (one
 // refused send when nothing was taken); one that looks after the store
 // refills the fd itself.
+inline void fill_notify(int fd) {
+    if (sandbox::active()) shm::notify_block_writable_polled(fd);
+    else shm::notify_block_writable(fd);
+}
+
 inline bool block_tx(int fd, accel_socket& s) {
-    shm::notify_block_writable(fd);
+    fill_notify(fd);
     s.sh->tx_blocked.store(1, std::memory_order_relaxed);
     shm::store_load_fence();
     if (s.tx.free_space() < static_cast<std::int64_t>(s.tx.capacity() / 4)) {
-        shm::notify_block_writable(fd);
+        fill_notify(fd);
         return false;
     }
     if (s.sh->tx_blocked.exchange(0, std::memory_order_relaxed)) s.ch->ring(shm::ring_kind::drain_tx, s.id);

@@ -7,7 +7,9 @@
 // decides whether the process may have a ring. Everything else goes to the
 // kernel from the entry.
 #include <fcntl.h>
+#include <linux/seccomp.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -19,6 +21,7 @@
 
 #include "preload/fd_table.hpp"
 #include "preload/io_uring_guard.hpp"
+#include "preload/sandbox.hpp"
 #include "preload/syscall_hook.hpp"
 #include "shm/sys.hpp"
 
@@ -62,6 +65,7 @@ bool hook_wants(const syscall_frame& f) {
     if (!shunt::preload::syscall_hook::in_bitmap(nr)) return false;
     switch (nr) {
         case SYS_dup2: case SYS_dup3: case SYS_splice: case SYS_close_range: case SYS_io_uring_setup:
+        case SYS_prctl: case SYS_seccomp:
             return shunt_syscall_fast(&f) != 0;
         default: break;
     }
@@ -89,6 +93,8 @@ __attribute__((visibility("hidden"), target("general-regs-only"))) int shunt_sys
         case SYS_splice: return accelerated(f->a[0]) || accelerated(f->a[2]) ? 1 : 0;
         case SYS_close_range: return 1;  // the range may cover accelerated fds or shunt's own
         case SYS_io_uring_setup: return 1;  // allowed, marked or refused: preload/io_uring_guard
+        case SYS_prctl: return f->a[0] == PR_SET_SECCOMP ? 1 : 0;  // a filter coming: preload/sandbox
+        case SYS_seccomp: return f->a[0] == SECCOMP_SET_MODE_STRICT || f->a[0] == SECCOMP_SET_MODE_FILTER ? 1 : 0;
         default: return accelerated(f->a[0]) ? 1 : 0;
     }
 }
@@ -151,6 +157,15 @@ __attribute__((visibility("hidden"))) void shunt_syscall_slow(syscall_frame* f) 
         case SYS_splice:
             r = ::splice(i(0), static_cast<loff_t*>(p(1)), i(2), static_cast<loff_t*>(p(3)),
                          static_cast<size_t>(a[4]), static_cast<unsigned>(a[5]));
+            break;
+        case SYS_prctl:
+        case SYS_seccomp:
+            r = f->nr == SYS_prctl ? shunt::preload::sandbox::prctl_call(a[0], a[1], a[2], a[3], a[4])
+                                   : shunt::preload::sandbox::seccomp_call(a[0], a[1], a[2]);
+            if (r < 0) {
+                errno = static_cast<int>(-r);
+                r = -1;
+            }
             break;
         case SYS_io_uring_setup:
             r = shunt::preload::io_uring_guard::setup(a[0], a[1]);

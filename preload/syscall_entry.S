@@ -22,23 +22,25 @@
     .p2align 3
     /* Bit n set: syscall n may concern an accelerated fd (or, for
        io_uring_setup 425, whether the process may have any:
-       preload/io_uring_guard.hpp); the list of shunt_syscall_fast,
-       hook_wants and shunt_syscall_slow (preload/syscall_dispatch.cpp)
-       (read write close ioctl readv writev dup dup2 sendfile connect accept
-       sendto recvfrom sendmsg recvmsg shutdown bind listen getsockname
-       getpeername setsockopt getsockopt fcntl splice accept4 dup3 recvmmsg
-       sendmmsg io_uring_setup close_range). */
+       preload/io_uring_guard.hpp; for prctl 157 and seccomp 317, whether
+       it is about to run under a seccomp filter: preload/sandbox.hpp); the
+       list of shunt_syscall_fast, hook_wants and shunt_syscall_slow
+       (preload/syscall_dispatch.cpp) (read write close ioctl readv writev
+       dup dup2 sendfile connect accept sendto recvfrom sendmsg recvmsg
+       shutdown bind listen getsockname getpeername setsockopt getsockopt
+       fcntl prctl splice accept4 dup3 recvmmsg sendmmsg seccomp
+       io_uring_setup close_range). */
     .globl  shunt_syscall_bitmap
     .hidden shunt_syscall_bitmap
 shunt_syscall_bitmap:
-    .quad 0x00dffd030019000b, 0x0000000000000100, 0, 0, 0x0008081100080000, 0, 0x0010020000000000
+    .quad 0x00dffd030019000b, 0x0000000000000100, 0x0000000020000000, 0, 0x2008081100080000, 0, 0x0010020000000000
     /* Bit n set: syscall n names two fds, a range or none, so
-       shunt_syscall_fast decides (dup2 33, splice 275, dup3 292,
-       io_uring_setup 425, close_range 436). */
+       shunt_syscall_fast decides (dup2 33, prctl 157, splice 275, dup3 292,
+       seccomp 317, io_uring_setup 425, close_range 436). */
     .globl  shunt_syscall_two_fd_bitmap
     .hidden shunt_syscall_two_fd_bitmap
 shunt_syscall_two_fd_bitmap:
-    .quad 0x0000000200000000, 0, 0, 0, 0x0000001000080000, 0, 0x0010020000000000
+    .quad 0x0000000200000000, 0, 0x0000000020000000, 0, 0x2000001000080000, 0, 0x0010020000000000
 
     .text
     .globl  shunt_syscall_entry
@@ -59,7 +61,7 @@ shunt_syscall_entry_fd:
        the call is already known to be ours. */
     xor     %ecx, %ecx
     bt      %rax, shunt_syscall_two_fd_bitmap(%rip)
-    jc      1f                      /* dup2, dup3, splice, close_range, io_uring_setup: not one fd first */
+    jc      1f                      /* dup2, dup3, splice, close_range, prctl, seccomp, io_uring_setup: not one fd first */
     mov     shunt_spawning@gottpoff(%rip), %rcx
     cmpl    $0, %fs:(%rcx)
     jne     9f                      /* a posix_spawn child before its exec, or shunt's own call */

@@ -31,5 +31,12 @@ void notify_hangup(int daemon_fd);
 // App side.
 void notify_drain_readable(int app_fd);
 void notify_block_writable(int app_fd);
+// The same two with read, write and poll alone, for a process under a
+// seccomp filter that may allow no more (preload/sandbox.hpp): a poll with
+// no timeout before each read or write, so neither waits on a blocking fd;
+// the block stops once the end is no longer writable, which is what a
+// poller sees.
+void notify_drain_readable_polled(int app_fd);
+void notify_block_writable_polled(int app_fd);
 
 }  // namespace shunt::shm

@@ -64,6 +64,7 @@ CASES=(
   "probe_etimedout|the peer vanishes under an idle keepalive connection: ETIMEDOUT from the blocked recv, then EOF and EPIPE"
   "probe_reuseport|SO_REUSEPORT: two TCP listeners and two UDP sockets share a port; the peer's connections and datagrams spread over both; a bind without it is refused"
   "probe_server_accept|server: EADDRINUSE, getsockname, SO_ACCEPTCONN, accept4 flags, echo"
+  "probe_seccomp_sandbox|a process under a seccomp filter allowing only read, write, the poll family, futex and exit echoes over its connection"
 )
 
 mode_kernel() { MODE=kernel; RUN=(); PEER=$SHUNT_LAB_KERNEL_PEER_IP; SELF=$SHUNT_LAB_KERNEL_IP; }
@@ -463,7 +464,7 @@ PY
 
 # --- semantic probes -------------------------------------------------------------
 for p in nonblocking_connect connect_refused eagain peek_waitall half_close reset_by_peer linger_zero \
-         dup_fork epoll_mixed epoll_level poll_select sockopts rcvtimeo threads high_fd_select udp exec_inherit close_all splice epoll_exclusive signal_reentry stdio children sndtimeo stray_calls etimedout; do
+         dup_fork epoll_mixed epoll_level poll_select sockopts rcvtimeo threads high_fd_select udp exec_inherit close_all splice epoll_exclusive signal_reentry stdio children sndtimeo stray_calls etimedout seccomp_sandbox; do
     eval "needs_probe_$p() { [ -x \"\$PROBES/$p\" ] || echo 'probe not built'; }"
     eval "case_probe_$p() { \"\${RUN[@]}\" \"\$PROBES/$p\" \"\$PEER\"; }"
 done

@@ -102,5 +102,46 @@ TEST(AppLock, ExcludesAcrossProcessesAndThreads) {
     munmap(w, sizeof *w);
 }
 
+// Under a seccomp filter (preload/sandbox.hpp) the lock makes no system call
+// but futex: threads that had no id yet record opaque ones, still exclude
+// each other (and the parent's threads), and a waiter never takes over from
+// an opaque holder.
+TEST(AppLock, OpaqueOwnersInASandboxStillExclude) {
+    shared_words* w = map_words();
+    ASSERT_NE(w, nullptr);
+    auto work = [w] {
+        for (int i = 0; i < 20000; ++i) {
+            preload::app_lock lk(&w->lock);
+            if (w->inside.fetch_add(1) != 0) w->overlap.fetch_add(1);
+            w->inside.fetch_sub(1);
+        }
+    };
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        preload::app_lock::avoid_system_calls();  // this process only
+        std::atomic<std::uint32_t> seen{0};
+        std::thread t([&] {
+            {
+                preload::app_lock lk(&w->lock);
+                seen = w->lock.load();
+            }
+            work();
+        });
+        t.join();
+        std::thread u(work);
+        work();
+        u.join();
+        _exit((seen.load() & (1u << 30)) ? 0 : 3);  // the new thread's id was opaque
+    }
+    std::thread t(work);
+    work();
+    t.join();
+    EXPECT_EQ(reap(child, 60), 0);
+    EXPECT_EQ(w->overlap.load(), 0u);
+    EXPECT_EQ(w->lock.load(), 0u);
+    munmap(w, sizeof *w);
+}
+
 }  // namespace
 }  // namespace shunt::test

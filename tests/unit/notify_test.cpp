@@ -58,6 +58,26 @@ TEST_F(NotifyPair, DrainTakesManySignalsAtOnce) {
     }
 }
 
+// The variants for a process under a seccomp filter (read, write and poll
+// only) do the same, and never wait on the blocking fd a notify end is.
+TEST_F(NotifyPair, PolledVariantsUseReadWriteAndPollAndNeverWait) {
+    notify_drain_readable_polled(fds[0]);  // nothing queued: returns at once
+    notify_block_writable_polled(fds[0]);
+    EXPECT_EQ(revents(fds[0]) & POLLOUT, 0);
+    notify_block_writable_polled(fds[0]);  // unwritable already: returns at once
+    notify_unblock_writable(fds[1]);
+    EXPECT_EQ(revents(fds[0]) & POLLOUT, POLLOUT);
+    for (int n : {1, 256, 700}) {
+        for (int i = 0; i < n; ++i) notify_signal_readable(fds[1]);
+        ASSERT_EQ(revents(fds[0]) & POLLIN, POLLIN);
+        notify_drain_readable_polled(fds[0]);
+        EXPECT_EQ(revents(fds[0]) & POLLIN, 0) << n << " signals";
+    }
+    notify_eof(fds[1]);
+    notify_drain_readable_polled(fds[0]);  // readable at EOF: a read of 0 ends it
+    EXPECT_EQ(revents(fds[0]) & POLLRDHUP, POLLRDHUP);
+}
+
 TEST_F(NotifyPair, ReadableAndUnwritableTogether) {
     notify_block_writable(fds[0]);
     notify_signal_readable(fds[1]);
