@@ -20,6 +20,11 @@ for v in SHUNT_LAB_DAEMON_IP SHUNT_LAB_PEER_IP SHUNT_LAB_PEER_NS SHUNT_LAB_KERNE
 done
 [ "$SHUNT_LAB_DAEMON_IP" = 10.231.1.1 ] || fail "daemon ip $SHUNT_LAB_DAEMON_IP"
 
+note "env, status and peer know the lab's nets by its name alone (no flag, no variable)"
+got=$(env -u SHUNT_LAB_WIRE_NET -u SHUNT_LAB_KERNEL_NET "$SHUNT" lab env | grep '^export SHUNT_LAB_DAEMON_IP=')
+[ "$got" = "export SHUNT_LAB_DAEMON_IP=10.231.1.1" ] || fail "lab env by name: $got"
+env -u SHUNT_LAB_WIRE_NET -u SHUNT_LAB_KERNEL_NET "$SHUNT" lab status >/dev/null || fail "lab status by name"
+
 note "shuntd raised its soft fd limit to its hard one, at least (two fds per socket)"
 pid=$(cat "$SHUNT_LAB_RUN_DIR/tlabud/shuntd.pid") || fail "no shuntd pid file"
 read -r soft hard < <(awk '/^Max open files/ { print $4, $5 }' "/proc/$pid/limits")
@@ -37,7 +42,7 @@ ip route get "$SHUNT_LAB_PEER_IP" 2>&1 | grep -qiE "unreachable|No route to host
 note "the peer reaches shuntd's lwIP over the wire"
 "$SHUNT" lab peer -- ping -c 3 -i 0.2 -W 2 "$SHUNT_LAB_DAEMON_IP" >/dev/null || fail "peer ping to shuntd"
 
-"$SHUNT" lab down >/dev/null || fail "lab down"
+env -u SHUNT_LAB_WIRE_NET -u SHUNT_LAB_KERNEL_NET "$SHUNT" lab down >/dev/null || fail "lab down"
 assert_lab_gone tlabud 10.231.1
 [ "$(cat $hp 2>/dev/null || echo 0)" = "$hp_before" ] || fail "hugepages not released: $hp_before -> $(cat $hp)"
 trap - EXIT
