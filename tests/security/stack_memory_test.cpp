@@ -122,6 +122,34 @@ struct pair_of_apps {
         sender->pump();
         receiver->pump();
     }
+    // The sender sends all it can of `total` on every stream for `seconds`,
+    // the receiver reading nothing.
+    void send_for(std::uint64_t total, double seconds) {
+        const double until = fake_app::now() + seconds;
+        while (fake_app::now() < until) {
+            for (auto& s : streams) feed(*sender, s, total);
+            pump();
+        }
+    }
+    // The receiver reads until every stream brought all of `total`, in order.
+    bool catch_up(std::uint64_t total) {
+        const bool done = pump_until(
+            [&] {
+                bool all = true;
+                for (auto& s : streams) {
+                    feed(*sender, s, total);
+                    drain(*receiver, s);
+                    all = all && s.read == total;
+                }
+                return all;
+            },
+            60.0);
+        for (const auto& s : streams) {
+            EXPECT_EQ(s.read, total);
+            EXPECT_TRUE(s.intact);
+        }
+        return done;
+    }
     // Pumps both until pred() or `seconds` pass.
     template <typename P>
     bool pump_until(P pred, double seconds) {
@@ -170,11 +198,7 @@ TEST(StackMemory, UnreadDownloadsStayWithinTheReadersBudget) {
     ASSERT_FALSE(HasFailure());
 
     // The receiver reads nothing for half a second while the sender sends all it can.
-    const double until = fake_app::now() + 0.5;
-    while (fake_app::now() < until) {
-        for (auto& s : p.streams) feed(*p.sender, s, k_total);
-        p.pump();
-    }
+    p.send_for(k_total, 0.5);
     std::uint64_t held = 0;
     for (const auto& s : p.streams) held += receiver_held(*p.sender, *p.receiver, s);
     EXPECT_LE(held, k_budget + k_streams * k_segment) << "an unread download held beyond the app's budget";
@@ -182,21 +206,7 @@ TEST(StackMemory, UnreadDownloadsStayWithinTheReadersBudget) {
     EXPECT_EQ(ro.stack_memory->drops(), 0u) << "windows, not drops, hold the peers back";
 
     // It catches up: every byte arrives, in order, none lost.
-    EXPECT_TRUE(p.pump_until(
-        [&] {
-            bool done = true;
-            for (auto& s : p.streams) {
-                feed(*p.sender, s, k_total);
-                drain(*p.receiver, s);
-                done = done && s.read == k_total;
-            }
-            return done;
-        },
-        60.0));
-    for (const auto& s : p.streams) {
-        EXPECT_EQ(s.read, k_total);
-        EXPECT_TRUE(s.intact);
-    }
+    EXPECT_TRUE(p.catch_up(k_total));
     EXPECT_TRUE(p.sender->alive() && p.receiver->alive());
     EXPECT_LE(ro.stack_memory->held(), k_streams * k_segment);
 }
@@ -220,30 +230,12 @@ TEST(StackMemory, FirstWindowsBeyondTheBudgetAreDroppedNotHeld) {
     connect_streams(p, k_streams, 18112);
     ASSERT_FALSE(HasFailure());
 
-    const double until = fake_app::now() + 0.5;
-    while (fake_app::now() < until) {
-        for (auto& s : p.streams) feed(*p.sender, s, k_total);
-        p.pump();
-    }
+    p.send_for(k_total, 0.5);
     std::uint64_t held = 0;
     for (const auto& s : p.streams) held += receiver_held(*p.sender, *p.receiver, s);
     EXPECT_LE(held, k_budget + k_streams * k_segment);
     EXPECT_GT(ro.stack_memory->drops(), 0u);
-    EXPECT_TRUE(p.pump_until(
-        [&] {
-            bool done = true;
-            for (auto& s : p.streams) {
-                feed(*p.sender, s, k_total);
-                drain(*p.receiver, s);
-                done = done && s.read == k_total;
-            }
-            return done;
-        },
-        60.0));
-    for (const auto& s : p.streams) {
-        EXPECT_EQ(s.read, k_total);
-        EXPECT_TRUE(s.intact);
-    }
+    EXPECT_TRUE(p.catch_up(k_total));
 }
 
 TEST(StackMemory, SendsToAPeerThatDoesNotReadStopAtTheSendersBudget) {
@@ -261,11 +253,7 @@ TEST(StackMemory, SendsToAPeerThatDoesNotReadStopAtTheSendersBudget) {
     ASSERT_FALSE(HasFailure());
 
     // The peer takes a window's worth and then reads nothing.
-    const double until = fake_app::now() + 0.5;
-    while (fake_app::now() < until) {
-        for (auto& s : p.streams) feed(*p.sender, s, k_total);
-        p.pump();
-    }
+    p.send_for(k_total, 0.5);
     std::uint64_t held = 0;
     for (const auto& s : p.streams) held += sender_held(*p.sender, s);
     EXPECT_LE(held, k_budget) << "unacknowledged sends held beyond the app's budget";
