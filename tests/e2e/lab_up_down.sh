@@ -11,7 +11,7 @@ hp_before=$(cat $hp 2>/dev/null || echo 0)
 ulimit -Sn 1024
 lab_start tlabud 231
 note "up is idempotent"
-"$SHUNT" lab up >/dev/null || fail "second lab up"
+"$SHUNT" lab up >/dev/null 9>&- || fail "second lab up"
 "$SHUNT" lab status >/dev/null || fail "lab status says not up"
 
 note "env gives every address"
@@ -30,6 +30,9 @@ pid=$(cat "$SHUNT_LAB_RUN_DIR/tlabud/shuntd.pid") || fail "no shuntd pid file"
 read -r soft hard < <(awk '/^Max open files/ { print $4, $5 }' "/proc/$pid/limits")
 [ "$soft" = "$hard" ] && [ "$soft" -ge "$(ulimit -Hn)" ] ||
     fail "shuntd's RLIMIT_NOFILE is $soft (hard $hard); it started with 1024 (hard $(ulimit -Hn))"
+
+note "shuntd holds no lab lock (a shuntd left behind would hold off every lab test)"
+if ls -l "/proc/$pid/fd" 2>/dev/null | grep -q 'shunt-e2e.lock'; then fail "shuntd inherited the lab lock"; fi
 
 note "kernel link works from the host namespace"
 ping -c 1 -W 2 "$SHUNT_LAB_KERNEL_PEER_IP" >/dev/null || fail "kernel link ping"

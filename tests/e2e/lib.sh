@@ -25,7 +25,9 @@ lab_start() {
     export SHUNT_LAB_RUN_DIR=/run/shunt-test
     TMPDIR_E2E=$(mktemp -d)
     trap lab_cleanup EXIT
-    "$SHUNT" lab up || fail "shunt lab up"
+    # shuntd must not inherit the lab lock (fd 9): one left running by a
+    # failed teardown would hold every other lab test off.
+    "$SHUNT" lab up 9>&- || fail "shunt lab up"
     eval "$("$SHUNT" lab env)"
     export SHUNT_ADMIN_SOCKET
 }

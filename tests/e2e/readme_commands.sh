@@ -37,7 +37,7 @@ trap cleanup EXIT
 clean() { env -i PATH="$PATH" HOME="${HOME:-/root}" "$@"; }
 
 note "shunt lab up"
-clean build/bin/shunt lab up > "$TMPDIR_E2E/up" 2>&1 || { cat "$TMPDIR_E2E/up"; fail "lab up"; }
+clean build/bin/shunt lab up > "$TMPDIR_E2E/up" 2>&1 9>&- || { cat "$TMPDIR_E2E/up"; fail "lab up"; }
 daemon_ip=10.213.1.1 peer_ip=10.213.1.2
 
 note "shunt lab peer -- CMD: an echo server on the peer host"
