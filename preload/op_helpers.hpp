@@ -183,6 +183,13 @@ inline bool ring_found_empty(int fd, accel_socket& s, bool nonblock) {
     return clear_readable(fd, s, [&s] { return s.rx.readable() > 0; });
 }
 
+// Fills the notify fd until it is not writable (under a seccomp filter with
+// poll and write only: sandbox.hpp).
+inline void fill_notify(int fd) {
+    if (sandbox::active()) shm::notify_block_writable_polled(fd);
+    else shm::notify_block_writable(fd);
+}
+
 // Makes the fd unwritable, then looks at the ring again (the seq_cst fence
 // pairs with the daemon's in maybe_unblock_tx; it drains the filler once the
 // ring is below three quarters full). Returns whether there is room after
@@ -193,11 +200,6 @@ inline bool ring_found_empty(int fd, accel_socket& s, bool nonblock) {
 // filler, so with no room the fd is filled once more after the store (one
 // refused send when nothing was taken); one that looks after the store
 // refills the fd itself.
-inline void fill_notify(int fd) {
-    if (sandbox::active()) shm::notify_block_writable_polled(fd);
-    else shm::notify_block_writable(fd);
-}
-
 inline bool block_tx(int fd, accel_socket& s) {
     fill_notify(fd);
     s.sh->tx_blocked.store(1, std::memory_order_relaxed);
