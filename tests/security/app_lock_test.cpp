@@ -74,27 +74,26 @@ TEST(AppLock, AHolderKilledInsideIsTakenOver) {
     munmap(w, sizeof *w);
 }
 
-// Processes and threads contending: never two inside at once.
-TEST(AppLock, ExcludesAcrossProcessesAndThreads) {
+// 20,000 turns through the lock, counting any two holders inside at once.
+void contend(shared_words* w) {
+    for (int i = 0; i < 20000; ++i) {
+        preload::app_lock lk(&w->lock);
+        if (w->inside.fetch_add(1) != 0) w->overlap.fetch_add(1);
+        w->inside.fetch_sub(1);
+    }
+}
+
+// A forked child runs `child` (its exit status: 0 passes) while the parent
+// contends on two threads: never two inside at once, the lock free after.
+template <typename Child>
+void contend_with_child(Child child_body) {
     shared_words* w = map_words();
     ASSERT_NE(w, nullptr);
-    auto work = [w] {
-        for (int i = 0; i < 20000; ++i) {
-            preload::app_lock lk(&w->lock);
-            if (w->inside.fetch_add(1) != 0) w->overlap.fetch_add(1);
-            w->inside.fetch_sub(1);
-        }
-    };
     const pid_t child = fork();
     ASSERT_GE(child, 0);
-    if (child == 0) {
-        std::thread t(work);
-        work();
-        t.join();
-        _exit(0);
-    }
-    std::thread t(work);
-    work();
+    if (child == 0) _exit(child_body(w));
+    std::thread t(contend, w);
+    contend(w);
     t.join();
     EXPECT_EQ(reap(child, 60), 0);
     EXPECT_EQ(w->overlap.load(), 0u);
@@ -102,23 +101,22 @@ TEST(AppLock, ExcludesAcrossProcessesAndThreads) {
     munmap(w, sizeof *w);
 }
 
+// Processes and threads contending: never two inside at once.
+TEST(AppLock, ExcludesAcrossProcessesAndThreads) {
+    contend_with_child([](shared_words* w) {
+        std::thread t(contend, w);
+        contend(w);
+        t.join();
+        return 0;
+    });
+}
+
 // Under a seccomp filter (preload/sandbox.hpp) the lock makes no system call
 // but futex: threads that had no id yet record opaque ones, still exclude
 // each other (and the parent's threads), and a waiter never takes over from
 // an opaque holder.
 TEST(AppLock, OpaqueOwnersInASandboxStillExclude) {
-    shared_words* w = map_words();
-    ASSERT_NE(w, nullptr);
-    auto work = [w] {
-        for (int i = 0; i < 20000; ++i) {
-            preload::app_lock lk(&w->lock);
-            if (w->inside.fetch_add(1) != 0) w->overlap.fetch_add(1);
-            w->inside.fetch_sub(1);
-        }
-    };
-    const pid_t child = fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) {
+    contend_with_child([](shared_words* w) {
         preload::app_lock::avoid_system_calls();  // this process only
         std::atomic<std::uint32_t> seen{0};
         std::thread t([&] {
@@ -126,21 +124,14 @@ TEST(AppLock, OpaqueOwnersInASandboxStillExclude) {
                 preload::app_lock lk(&w->lock);
                 seen = w->lock.load();
             }
-            work();
+            contend(w);
         });
         t.join();
-        std::thread u(work);
-        work();
+        std::thread u(contend, w);
+        contend(w);
         u.join();
-        _exit((seen.load() & (1u << 30)) ? 0 : 3);  // the new thread's id was opaque
-    }
-    std::thread t(work);
-    work();
-    t.join();
-    EXPECT_EQ(reap(child, 60), 0);
-    EXPECT_EQ(w->overlap.load(), 0u);
-    EXPECT_EQ(w->lock.load(), 0u);
-    munmap(w, sizeof *w);
+        return (seen.load() & (1u << 30)) ? 0 : 3;  // the new thread's id was opaque
+    });
 }
 
 }  // namespace
